@@ -1,0 +1,70 @@
+import { BridgeError } from '../errors';
+
+/** `rpc_zmq_matchmaker` names a kind whose module is not part of this build. */
+export class MatchmakerNotBuiltError extends BridgeError {
+  constructor(kind: string, raw: string) {
+    super(
+      'MATCHMAKER_NOT_BUILT',
+      `rpc_zmq_matchmaker = ${raw} (kind '${kind}') is not available in this build; ` +
+        `use one of the built kinds (local, ring, fanout_ring, broker, topic_scheduler, redis, stub)`,
+    );
+  }
+}
+
+/** A matchmaker option is missing or unusable (e.g. `rpc_zmq_broker_ip` unset for the broker). */
+export class MatchmakerConfigError extends BridgeError {
+  constructor(message: string) {
+    super('MATCHMAKER_CONFIG', message);
+  }
+}
+
+/** Why a ring file was refused; stable values used in logs and counters. */
+export type RingProblem =
+  | 'unreadable'
+  | 'not_json'
+  | 'not_object'
+  | 'not_list'
+  | 'empty_list'
+  | 'host_not_string'
+  | 'topic_with_dot'
+  | 'empty_topic';
+
+/** The ring file (`[matchmaker_ring] ringfile`) cannot be read or is not `{topic: [host, ...]}`. */
+export class RingFileError extends BridgeError {
+  readonly problem: RingProblem;
+  readonly file: string;
+
+  constructor(file: string, problem: RingProblem, detail: string, options?: { cause?: unknown }) {
+    super(
+      'MATCHMAKER_RING_INVALID',
+      `ring file ${file} (nova.conf [matchmaker_ring] ringfile / rpc_zmq_matchmaker_ringfile): ${detail}; ` +
+        `expected a JSON object {"<bare topic>": ["host", ...], ...}`,
+      options,
+    );
+    this.problem = problem;
+    this.file = file;
+  }
+}
+
+/** The broker / topic scheduler service did not answer in time (down, unreachable, overloaded). */
+export class MatchmakerServiceUnavailableError extends BridgeError {
+  constructor(service: string, endpoint: string, timeoutMs: number, op: string) {
+    super(
+      'MATCHMAKER_SERVICE_UNAVAILABLE',
+      `${service} at ${endpoint} did not answer '${op}' within ${timeoutMs} ms; ` +
+        `check that a daemon with [zmq_bridge] broker_role = true runs at rpc_zmq_broker_ip`,
+    );
+  }
+}
+
+/** The Redis matchmaker cannot reach its server. */
+export class RedisUnavailableError extends BridgeError {
+  constructor(host: string, port: number, options?: { cause?: unknown }) {
+    super(
+      'MATCHMAKER_REDIS_UNAVAILABLE',
+      `Redis at ${host}:${port} ([matchmaker_redis] host/port) is unreachable; ` +
+        `the last known view of the hosts keeps serving until it returns`,
+      options,
+    );
+  }
+}

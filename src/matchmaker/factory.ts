@@ -1,0 +1,31 @@
+import type { BridgeConfig } from '../config/types';
+import type { Logger } from '../log';
+import type { Counters } from '../metrics/counters';
+import type { Matchmaker } from './types';
+import { LocalMatchmaker } from './local';
+import { StubMatchmaker } from './stub';
+import { MatchmakerNotBuiltError } from './errors';
+
+/** What every matchmaker may need besides the configuration. */
+export interface MatchmakerDeps {
+  /** Parent logger; each matchmaker takes `log.child({component: 'matchmaker'})`. */
+  log: Logger;
+  /** The daemon's counters (`matchmaker.*`). */
+  counters: Counters;
+}
+
+/**
+ * Build the matchmaker chosen by `rpc_zmq_matchmaker` (already normalized to
+ * its kind by the config loader). The caller then awaits `start()`.
+ * Throws {@link MatchmakerNotBuiltError} for a kind this build lacks.
+ */
+export function createMatchmaker(config: BridgeConfig, deps: MatchmakerDeps): Matchmaker {
+  switch (config.matchmaker) {
+    case 'local':
+      return new LocalMatchmaker(config.host);
+    case 'stub':
+      return new StubMatchmaker(config.host);
+    default:
+      throw new MatchmakerNotBuiltError(config.matchmaker, config.matchmakerRaw);
+  }
+}

@@ -1,0 +1,34 @@
+import type { Matchmaker, Queue } from './types';
+import { bindingOf } from './topics';
+import { directedTopic, fanoutTopic } from '../wire/topic';
+
+/**
+ * `rpc_zmq_matchmaker = local` (the default; legacy `MatchMakerLocalhost`):
+ * every bare or fanout topic goes to this host (`T.<host>`,
+ * `fanout~T.<host>`); a directed topic goes to the host it names.
+ * Registrations are not needed: there is nobody else to tell.
+ */
+export class LocalMatchmaker implements Matchmaker {
+  readonly kind = 'local';
+
+  /** @param host `rpc_zmq_host` of this daemon. */
+  constructor(private readonly host: string) {}
+
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+
+  async queues(topic: string): Promise<Queue[]> {
+    const b = bindingOf(topic);
+    switch (b.kind) {
+      case 'direct':
+        return [{ topic, host: b.host }];
+      case 'fanout':
+        return [{ topic: directedTopic(fanoutTopic(b.base), this.host), host: this.host }];
+      case 'bare':
+        return [{ topic: directedTopic(b.base, this.host), host: this.host }];
+    }
+  }
+
+  async register(): Promise<void> {}
+  async unregister(): Promise<void> {}
+}
