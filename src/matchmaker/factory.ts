@@ -4,6 +4,8 @@ import type { Counters } from '../metrics/counters';
 import type { Matchmaker } from './types';
 import { LocalMatchmaker } from './local';
 import { StubMatchmaker } from './stub';
+import { RingMatchmaker } from './ring';
+import { FanoutRingMatchmaker } from './fanout-ring';
 import { MatchmakerNotBuiltError } from './errors';
 
 /** What every matchmaker may need besides the configuration. */
@@ -25,6 +27,10 @@ export function createMatchmaker(config: BridgeConfig, deps: MatchmakerDeps): Ma
       return new LocalMatchmaker(config.host);
     case 'stub':
       return new StubMatchmaker(config.host);
+    case 'ring':
+      return new RingMatchmaker({ ringfile: config.ringfile, log: deps.log, counters: deps.counters });
+    case 'fanout_ring':
+      return new FanoutRingMatchmaker({ ringfile: config.ringfile, log: deps.log, counters: deps.counters });
     default:
       throw new MatchmakerNotBuiltError(config.matchmaker, config.matchmakerRaw);
   }

@@ -1,0 +1,147 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { Logger } from '../log';
+import type { Counters } from '../metrics/counters';
+import type { Matchmaker, Queue } from './types';
+import { bindingOf } from './topics';
+import { loadRingFile, type Ring } from './ring-file';
+import { RingFileError } from './errors';
+import { directedTopic, fanoutTopic } from '../wire/topic';
+
+/** Quiet time after the last change event of the ring file before it is re-read (ms): editors write in several steps. */
+export const DEFAULT_RING_RELOAD_DEBOUNCE_MS = 200;
+
+export interface RingOptions {
+  /** `[matchmaker_ring] ringfile` / `rpc_zmq_matchmaker_ringfile`. */
+  ringfile: string;
+  log: Logger;
+  counters: Counters;
+  /** Watch the file and reload on change (default true). SIGHUP reloads regardless. */
+  watch?: boolean;
+  /** Debounce of file-change reloads in ms (default {@link DEFAULT_RING_RELOAD_DEBOUNCE_MS}). */
+  debounceMs?: number;
+}
+
+/**
+ * `rpc_zmq_matchmaker = ring` (legacy `MatchMakerRing`): a static JSON file
+ * `{topic: [hosts]}`. Bare topics go round-robin over the topic's hosts,
+ * directed topics straight to their host, fanout to every host of the topic
+ * (`fanout~T.h` each). A topic missing from the ring has no route (warned and
+ * counted). Lookups use the unqualified base topic; returned topics keep the
+ * exchange qualification.
+ *
+ * The file is re-read on {@link reload} (SIGHUP) and when it changes on disk;
+ * an invalid new file keeps the old ring and is logged with the reason.
+ */
+export class RingMatchmaker implements Matchmaker {
+  readonly kind: string = 'ring';
+  protected ring: Ring = new Map();
+  private readonly next = new Map<string, number>();
+  private readonly log: Logger;
+  private watcher: FSWatcher | null = null;
+  private debounce: NodeJS.Timeout | null = null;
+  private reloading: Promise<void> = Promise.resolve();
+  private readonly warnedMissing = new Set<string>();
+
+  constructor(private readonly opts: RingOptions) {
+    this.log = opts.log.child({ component: 'matchmaker', matchmaker: 'ring', ringfile: opts.ringfile });
+  }
+
+  /** Load the ring; rejects with {@link RingFileError} when the file is unusable. */
+  async start(): Promise<void> {
+    this.ring = await loadRingFile(this.opts.ringfile);
+    this.log.info({ topics: [...this.ring.keys()] }, 'ring loaded');
+    if (this.opts.watch !== false) this.startWatching();
+  }
+
+  async stop(): Promise<void> {
+    this.watcher?.close();
+    this.watcher = null;
+    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce = null;
+    await this.reloading;
+  }
+
+  /** Re-read the ring file; an invalid file keeps the current ring (logged, counted `matchmaker.ring.reload_failed`). */
+  reload(): Promise<void> {
+    this.reloading = this.reloading.then(() => this.doReload());
+    return this.reloading;
+  }
+
+  /** Snapshot of the current ring (for tests and diagnostics). */
+  hosts(topic: string): readonly string[] {
+    return this.ring.get(topic) ?? [];
+  }
+
+  async queues(topic: string): Promise<Queue[]> {
+    const b = bindingOf(topic);
+    if (b.kind === 'direct') return [{ topic, host: b.host }];
+    const hosts = this.ring.get(b.key);
+    if (!hosts) {
+      this.opts.counters.inc('matchmaker.ring.no_topic');
+      if (!this.warnedMissing.has(b.key)) {
+        this.warnedMissing.add(b.key);
+        this.log.warn({ topic: b.key }, 'topic is not in the ring file: no host to send to');
+      }
+      return [];
+    }
+    if (b.kind === 'fanout') {
+      const ft = fanoutTopic(b.base);
+      return hosts.map((h) => ({ topic: directedTopic(ft, h), host: h }));
+    }
+    const i = (this.next.get(b.key) ?? 0) % hosts.length;
+    this.next.set(b.key, i + 1);
+    const host = hosts[i]!;
+    return [{ topic: directedTopic(b.base, host), host }];
+  }
+
+  /** The ring is static: a listener only gets bare/fanout traffic if the file lists its host. */
+  async register(topic: string, host: string): Promise<void> {
+    const hosts = this.ring.get(topic);
+    if (!hosts || !hosts.includes(host)) {
+      this.log.warn(
+        { topic, host },
+        'listener registered but the ring file does not list this host for its topic: it only gets directed messages',
+      );
+    }
+  }
+
+  async unregister(): Promise<void> {}
+
+  private async doReload(): Promise<void> {
+    try {
+      const ring = await loadRingFile(this.opts.ringfile);
+      this.ring = ring;
+      this.warnedMissing.clear();
+      this.opts.counters.inc('matchmaker.ring.reloaded');
+      this.log.info({ topics: [...ring.keys()] }, 'ring reloaded');
+    } catch (err) {
+      this.opts.counters.inc('matchmaker.ring.reload_failed');
+      const problem = err instanceof RingFileError ? err.problem : 'unknown';
+      this.log.error({ err, problem }, `ring file refused, keeping the previous ring: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Watch the directory, not the file: editors and config managers replace
+   * the file by rename, which silently ends a watch on the old inode.
+   */
+  private startWatching(): void {
+    const name = basename(this.opts.ringfile);
+    try {
+      this.watcher = watch(dirname(this.opts.ringfile), { persistent: false }, (_event, file) => {
+        if (file !== null && file.toString() !== name) return;
+        if (this.debounce) clearTimeout(this.debounce);
+        this.debounce = setTimeout(() => {
+          this.debounce = null;
+          void this.reload();
+        }, this.opts.debounceMs ?? DEFAULT_RING_RELOAD_DEBOUNCE_MS);
+      });
+      this.watcher.on('error', (err) => {
+        this.log.warn({ err }, 'ring file watch failed; reload with SIGHUP');
+      });
+    } catch (err) {
+      this.log.warn({ err }, 'cannot watch the ring file; reload with SIGHUP');
+    }
+  }
+}
