@@ -1,0 +1,227 @@
+/**
+ * A small raw-JSON toolkit. The daemon never turns the shim's values into JS
+ * values and back (JS numbers would turn `1.0` into `1` and lose integers
+ * above 2^53): it splices JSON texts together and, when reading, finds the
+ * exact text span of the sub-value it needs. Only JSON *strings* are ever
+ * decoded to JS (they survive intact).
+ */
+
+/** Where a JSON value sits inside a text: `text.slice(start, end)` is the value. */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** Raised on malformed JSON; `pos` is the offending offset. */
+export class RawJsonError extends Error {
+  constructor(
+    message: string,
+    readonly pos: number,
+  ) {
+    super(`${message} at offset ${pos}`);
+    this.name = 'RawJsonError';
+  }
+}
+
+const HEX = '0123456789abcdef';
+
+function u4(code: number): string {
+  return '\\u' + HEX[(code >> 12) & 15] + HEX[(code >> 8) & 15] + HEX[(code >> 4) & 15] + HEX[code & 15];
+}
+
+/**
+ * Encode a string exactly like Python's `json.dumps(s)` with the default
+ * `ensure_ascii=True`: `"` and `\` escaped, `\n \r \t \b \f` short escapes,
+ * other controls, 0x7f and everything non-ASCII as lowercase `\uXXXX`
+ * (astral characters as their UTF-16 surrogate pair, which is what iterating
+ * a JS string's code units yields).
+ */
+export function pyJsonString(s: string): string {
+  // Fast path: printable ASCII without quote or backslash needs no escaping.
+  if (/^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/.test(s)) return `"${s}"`;
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 && c < 0x7f) {
+      if (c === 0x22) out += '\\"';
+      else if (c === 0x5c) out += '\\\\';
+      else out += s[i];
+    } else if (c === 0x0a) out += '\\n';
+    else if (c === 0x0d) out += '\\r';
+    else if (c === 0x09) out += '\\t';
+    else if (c === 0x08) out += '\\b';
+    else if (c === 0x0c) out += '\\f';
+    else out += u4(c);
+  }
+  return out + '"';
+}
+
+function isWs(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/** Offset of the first non-whitespace character at or after `pos`. */
+export function skipWs(text: string, pos: number): number {
+  while (pos < text.length && isWs(text.charCodeAt(pos))) pos++;
+  return pos;
+}
+
+function scanString(text: string, pos: number): number {
+  // pos is at the opening quote
+  let i = pos + 1;
+  for (;;) {
+    if (i >= text.length) throw new RawJsonError('unterminated string', pos);
+    const c = text.charCodeAt(i);
+    if (c === 0x22) return i + 1;
+    if (c === 0x5c) {
+      const e = text[i + 1];
+      if (e === 'u') {
+        if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) throw new RawJsonError('bad \\u escape', i);
+        i += 6;
+      } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
+      else throw new RawJsonError('bad escape', i);
+    } else if (c < 0x20) throw new RawJsonError('control character in string', i);
+    else i++;
+  }
+}
+
+const NUMBER_RE = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+/**
+ * Offset just past the JSON value starting at `pos` (after whitespace).
+ * Validates the structure as it goes; throws {@link RawJsonError}.
+ */
+export function scanValue(text: string, pos: number, depth = 0): number {
+  if (depth > 512) throw new RawJsonError('nesting too deep', pos);
+  pos = skipWs(text, pos);
+  const ch = text[pos];
+  switch (ch) {
+    case '"':
+      return scanString(text, pos);
+    case '{': {
+      let i = skipWs(text, pos + 1);
+      if (text[i] === '}') return i + 1;
+      for (;;) {
+        i = skipWs(text, i);
+        if (text[i] !== '"') throw new RawJsonError('expected object key', i);
+        i = skipWs(text, scanString(text, i));
+        if (text[i] !== ':') throw new RawJsonError("expected ':'", i);
+        i = skipWs(text, scanValue(text, i + 1, depth + 1));
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') return i + 1;
+        else throw new RawJsonError("expected ',' or '}'", i);
+      }
+    }
+    case '[': {
+      let i = skipWs(text, pos + 1);
+      if (text[i] === ']') return i + 1;
+      for (;;) {
+        i = skipWs(text, scanValue(text, i, depth + 1));
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') return i + 1;
+        else throw new RawJsonError("expected ',' or ']'", i);
+      }
+    }
+    case 't':
+      if (text.startsWith('true', pos)) return pos + 4;
+      break;
+    case 'f':
+      if (text.startsWith('false', pos)) return pos + 5;
+      break;
+    case 'n':
+      if (text.startsWith('null', pos)) return pos + 4;
+      break;
+    // Python's json also writes NaN / Infinity / -Infinity; accept them as it reads them.
+    case 'N':
+      if (text.startsWith('NaN', pos)) return pos + 3;
+      break;
+    case 'I':
+      if (text.startsWith('Infinity', pos)) return pos + 8;
+      break;
+    default: {
+      if (ch === '-' && text.startsWith('-Infinity', pos)) return pos + 9;
+      NUMBER_RE.lastIndex = pos;
+      const m = NUMBER_RE.exec(text);
+      if (m && m[0].length > 0) return pos + m[0].length;
+    }
+  }
+  throw new RawJsonError('expected a JSON value', pos);
+}
+
+/** Span of the single JSON value making up `text` (surrounding whitespace allowed). */
+export function wholeValue(text: string): Span {
+  const start = skipWs(text, 0);
+  const end = scanValue(text, start);
+  if (skipWs(text, end) !== text.length) throw new RawJsonError('trailing data', end);
+  return { start, end };
+}
+
+/** Check that `text` is exactly one valid JSON value. */
+export function isJsonText(text: string): boolean {
+  try {
+    wholeValue(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The kind of value at a span (by its first character). */
+export function kindAt(text: string, span: Span): 'object' | 'array' | 'string' | 'other' {
+  const c = text[span.start];
+  return c === '{' ? 'object' : c === '[' ? 'array' : c === '"' ? 'string' : 'other';
+}
+
+/**
+ * The members of the object at `span`: key (decoded) -> span of its raw value.
+ * Key order of the text is irrelevant to callers (Python 2 and 3 differ); a
+ * repeated key keeps its last value, as Python's json does.
+ */
+export function objectMembers(text: string, span: Span): Map<string, Span> {
+  const out = new Map<string, Span>();
+  if (text[span.start] !== '{') throw new RawJsonError('expected an object', span.start);
+  let i = skipWs(text, span.start + 1);
+  if (text[i] === '}') return out;
+  for (;;) {
+    i = skipWs(text, i);
+    const keyEnd = scanString(text, i);
+    const key = JSON.parse(text.slice(i, keyEnd)) as string;
+    i = skipWs(text, keyEnd);
+    if (text[i] !== ':') throw new RawJsonError("expected ':'", i);
+    const vStart = skipWs(text, i + 1);
+    const vEnd = scanValue(text, vStart);
+    out.set(key, { start: vStart, end: vEnd });
+    i = skipWs(text, vEnd);
+    if (text[i] === ',') i++;
+    else if (text[i] === '}') return out;
+    else throw new RawJsonError("expected ',' or '}'", i);
+  }
+}
+
+/** Spans of the elements of the array at `span`. */
+export function arrayElements(text: string, span: Span): Span[] {
+  const out: Span[] = [];
+  if (text[span.start] !== '[') throw new RawJsonError('expected an array', span.start);
+  let i = skipWs(text, span.start + 1);
+  if (text[i] === ']') return out;
+  for (;;) {
+    const vStart = skipWs(text, i);
+    const vEnd = scanValue(text, vStart);
+    out.push({ start: vStart, end: vEnd });
+    i = skipWs(text, vEnd);
+    if (text[i] === ',') i++;
+    else if (text[i] === ']') return out;
+    else throw new RawJsonError("expected ',' or ']'", i);
+  }
+}
+
+/** Decode the JSON string at `span` (strings are safe to decode: no precision at stake). */
+export function stringAt(text: string, span: Span): string {
+  if (text[span.start] !== '"') throw new RawJsonError('expected a string', span.start);
+  return JSON.parse(text.slice(span.start, span.end)) as string;
+}
+
+/** The raw text of a span. */
+export function textAt(text: string, span: Span): string {
+  return text.slice(span.start, span.end);
+}
