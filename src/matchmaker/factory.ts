@@ -6,6 +6,7 @@ import { LocalMatchmaker } from './local';
 import { StubMatchmaker } from './stub';
 import { RingMatchmaker } from './ring';
 import { FanoutRingMatchmaker } from './fanout-ring';
+import { RedisMatchmaker } from './redis';
 import { MatchmakerNotBuiltError } from './errors';
 
 /** What every matchmaker may need besides the configuration. */
@@ -31,6 +32,15 @@ export function createMatchmaker(config: BridgeConfig, deps: MatchmakerDeps): Ma
       return new RingMatchmaker({ ringfile: config.ringfile, log: deps.log, counters: deps.counters });
     case 'fanout_ring':
       return new FanoutRingMatchmaker({ ringfile: config.ringfile, log: deps.log, counters: deps.counters });
+    case 'redis':
+      return new RedisMatchmaker({
+        host: config.host,
+        redis: config.redis,
+        heartbeatFreq: config.heartbeatFreq,
+        heartbeatTtl: config.heartbeatTtl,
+        log: deps.log,
+        counters: deps.counters,
+      });
     default:
       throw new MatchmakerNotBuiltError(config.matchmaker, config.matchmakerRaw);
   }

@@ -1,0 +1,100 @@
+/**
+ * Start a real Debian `redis-server` for a test, on loopback and a free port
+ * of the matchmaker tests' range, without persistence; stop it (or kill it
+ * hard, or restart it on the same port) from the test.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+
+export const REDIS_SERVER = '/usr/bin/redis-server';
+/** Ports handed out to Redis instances of the tests (inside the matchmaker range 21000-21999). */
+export const REDIS_PORT_MIN = 21900;
+export const REDIS_PORT_MAX = 21999;
+/** How long to wait for redis-server to accept connections (ms). */
+const START_TIMEOUT_MS = 10000;
+
+function portFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
+  });
+}
+
+/** A free port in [min, max], starting at a random offset so parallel runs rarely collide. */
+export async function freePort(min: number, max: number, host = '127.0.0.1'): Promise<number> {
+  const span = max - min + 1;
+  const off = Math.floor(Math.random() * span);
+  for (let i = 0; i < span; i++) {
+    const p = min + ((off + i) % span);
+    if (await portFree(p, host)) return p;
+  }
+  throw new Error(`no free port in ${min}-${max} on ${host}`);
+}
+
+export class RedisServer {
+  private proc: ChildProcess | null = null;
+  readonly host = '127.0.0.1';
+
+  private constructor(readonly port: number) {}
+
+  /** Start a server on a free port of the range. */
+  static async start(port?: number): Promise<RedisServer> {
+    const s = new RedisServer(port ?? (await freePort(REDIS_PORT_MIN, REDIS_PORT_MAX)));
+    await s.launch();
+    return s;
+  }
+
+  /** A server for `port` that is not started yet (call {@link launch}). */
+  static unstarted(port: number): RedisServer {
+    return new RedisServer(port);
+  }
+
+  get running(): boolean {
+    return this.proc !== null;
+  }
+
+  /** (Re)start on the same port. */
+  async launch(): Promise<void> {
+    if (this.proc) throw new Error('redis-server already running');
+    const proc = spawn(
+      REDIS_SERVER,
+      ['--port', String(this.port), '--bind', this.host, '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.proc = proc;
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`redis-server did not start on ${this.port}:\n${out}`)), START_TIMEOUT_MS);
+      const onData = (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('Ready to accept connections')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      proc.stdout!.on('data', onData);
+      proc.stderr!.on('data', onData);
+      proc.once('exit', (code) => {
+        clearTimeout(timer);
+        this.proc = null;
+        reject(new Error(`redis-server exited with ${code} on port ${this.port}:\n${out}`));
+      });
+    });
+    proc.stdout!.resume();
+    proc.stderr!.resume();
+  }
+
+  /** Stop the server (SIGKILL: like a crash, nothing is flushed) and wait for it to exit. */
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    if (!proc) return;
+    this.proc = null;
+    proc.removeAllListeners('exit');
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      proc.once('exit', () => resolve());
+      proc.kill('SIGKILL');
+    });
+  }
+}
