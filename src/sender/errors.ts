@@ -1,0 +1,46 @@
+import { BridgeError } from '../errors';
+
+/**
+ * Error codes double as local API error codes (docs/local-api.md), so the
+ * local API answers a sender failure with `err.code` unchanged.
+ */
+
+/** The peer's backlog is full: refused immediately rather than queued without bound. */
+export class QueueFullError extends BridgeError {
+  constructor(peer: string, limit: number) {
+    super('QUEUE_FULL', `send queue for peer ${peer} is full (${limit} messages waiting): the peer is slow or unreachable; retry later or check its receiver`);
+  }
+}
+
+/** A message could not be handed to the peer's connection within `rpc_cast_timeout`. */
+export class SendFailedError extends BridgeError {
+  constructor(peer: string, why: string, options?: { cause?: unknown }) {
+    super('SEND_FAILED', `could not hand the message to peer ${peer}: ${why}; is its receiver running and reachable (rpc_zmq_port)?`, options);
+  }
+}
+
+/** The sender (or the daemon) is stopping. */
+export class SenderStoppedError extends BridgeError {
+  constructor() {
+    super('SHUTDOWN', 'the daemon is shutting down; the message was not sent');
+  }
+}
+
+/** A call got no reply (or, once the callee heartbeated, no heartbeat) in time. */
+export class CallTimeoutError extends BridgeError {
+  constructor(msgId: string, seconds: number, monitor: boolean) {
+    super(
+      'TIMEOUT',
+      monitor
+        ? `call ${msgId}: the callee stopped heartbeating for ${seconds}s (monitor_timeout); it may have died`
+        : `call ${msgId}: no reply within ${seconds}s; raise the call's timeout (rpc_response_timeout) or check the callee`,
+    );
+  }
+}
+
+/** A call was abandoned because its caller went away or the daemon stopped. */
+export class CallCancelledError extends BridgeError {
+  constructor(msgId: string, why: string) {
+    super('SHUTDOWN', `call ${msgId} cancelled: ${why}`);
+  }
+}

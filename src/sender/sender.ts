@@ -1,0 +1,102 @@
+/**
+ * The daemon's {@link FrameSender}: messages for this daemon's own host are
+ * short-circuited into its receiver's `dispatch` (no tcp hop); everything
+ * else goes over the peer pool's persistent PUSH connections.
+ */
+import type * as zmq from 'zeromq';
+import type { BridgeConfig } from '../config/types';
+import type { Logger } from '../log';
+import type { Counters } from '../metrics/counters';
+import type { FrameSender } from './types';
+import { PeerPool, type PeerPoolOptions, type SendMeta } from './peer-pool';
+import { SenderStoppedError } from './errors';
+
+/** The part of the receiver the sender needs for the local short-circuit. */
+export interface LocalDispatch {
+  dispatch(frames: Buffer[]): void;
+}
+
+export interface SenderOptions {
+  config: BridgeConfig;
+  log: Logger;
+  counters: Counters;
+  /** The local receiver; null disables the short-circuit (every host goes over tcp). */
+  local: LocalDispatch | null;
+  context?: zmq.Context;
+  /** Overrides of the pool's defaults (tests, bench). */
+  pool?: Partial<Omit<PeerPoolOptions, 'log' | 'counters' | 'context'>>;
+}
+
+export class Sender implements FrameSender {
+  private readonly pool: PeerPool;
+  private readonly localHosts: Set<string>;
+  private local: LocalDispatch | null;
+  private readonly counters: Counters;
+  private stopped = false;
+
+  constructor(opts: SenderOptions) {
+    const c = opts.config;
+    this.counters = opts.counters;
+    this.local = opts.local;
+    // rpc_zmq_host and the concrete bind address both name this daemon.
+    this.localHosts = new Set([c.host]);
+    if (c.bindAddress !== '*' && c.bindAddress !== '') this.localHosts.add(c.bindAddress);
+    this.pool = new PeerPool({
+      port: c.port,
+      castTimeoutMs: c.castTimeout * 1000,
+      log: opts.log.child({ component: 'sender' }),
+      counters: opts.counters,
+      context: opts.context,
+      ...opts.pool,
+    });
+  }
+
+  /** Set (or replace) the local receiver after construction (the daemon builds them in either order). */
+  setLocal(local: LocalDispatch | null): void {
+    this.local = local;
+  }
+
+  /** True when `host` is this daemon (messages to it skip tcp). */
+  isLocal(host: string): boolean {
+    return this.local !== null && this.localHosts.has(host);
+  }
+
+  /**
+   * Hand `frames` to `host`. Throws synchronously when refused immediately
+   * (QUEUE_FULL, SHUTDOWN); the promise resolves once handed over and
+   * rejects with SEND_FAILED after `rpc_cast_timeout`.
+   */
+  submit(host: string, frames: Buffer[], meta: SendMeta = {}): Promise<void> {
+    if (this.stopped) throw new SenderStoppedError();
+    if (this.isLocal(host)) {
+      const local = this.local!;
+      this.counters.inc('sender.local');
+      // Asynchronous like the network path, so callers never re-enter themselves.
+      return new Promise<void>((resolve) =>
+        setImmediate(() => {
+          local.dispatch(frames);
+          resolve();
+        }),
+      );
+    }
+    return this.pool.submit(host, frames, meta);
+  }
+
+  send(host: string, frames: Buffer[]): Promise<void> {
+    try {
+      return this.submit(host, frames);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Hosts with an open tcp connection. */
+  peers(): string[] {
+    return this.pool.hosts();
+  }
+
+  close(): void {
+    this.stopped = true;
+    this.pool.close();
+  }
+}
