@@ -1,0 +1,370 @@
+"""One process's connection to the local nova-zmq-bridge daemon.
+
+A reader thread demultiplexes the daemon's frames: answers by ``rid`` to the
+waiting request, deliveries by ``lid`` to the listener's sink. The
+connection belongs to one process: a forked child drops the parent's socket,
+pending requests and listeners, and opens its own on first use. When the
+daemon goes away, pending requests fail with ConnectionLost and, while
+listeners exist, the reader reconnects with backoff and re-registers them.
+
+Eventlet: Nova monkey-patches before it builds a transport, so every
+blocking primitive here (socket, threading, time) is looked up through its
+module at use time and is green when patching happened.
+"""
+import itertools
+import logging
+import os
+import socket
+import threading
+import time
+import weakref
+
+from . import errors
+from .framing import FrameReader, encode_frame
+
+LOG = logging.getLogger(__name__)
+
+#: Seconds to wait for the daemon to accept a connection and answer hello.
+DEFAULT_CONNECT_TIMEOUT = 5.0
+#: First and largest pause between reconnection attempts, in seconds.
+DEFAULT_RECONNECT_MIN_DELAY = 0.1
+DEFAULT_RECONNECT_MAX_DELAY = 2.0
+#: Bytes asked from the socket per recv().
+RECV_CHUNK_BYTES = 256 * 1024
+#: Local-API protocol version this shim speaks.
+PROTO_VERSION = 1
+
+# Connections to reset in a forked child, before any other code of the child
+# runs (a green reader inherited by the child must not read the parent's socket).
+_LIVE_CONNECTIONS = weakref.WeakSet()
+
+
+def _after_fork_in_child():
+    for conn in list(_LIVE_CONNECTIONS):
+        conn._forget_parent()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class _Waiter:
+    __slots__ = ("event", "answer", "error")
+
+    def __init__(self):
+        self.event = threading.Event()
+        self.answer = None
+        self.error = None
+
+    def set(self, answer):
+        self.answer = answer
+        self.event.set()
+
+    def fail(self, exc):
+        self.error = exc
+        self.event.set()
+
+
+class LocalConnection:
+    """Requests, one-way frames and listener registrations over the local socket."""
+
+    def __init__(self, path, client_name, connect_timeout=DEFAULT_CONNECT_TIMEOUT,
+                 reconnect_min_delay=DEFAULT_RECONNECT_MIN_DELAY,
+                 reconnect_max_delay=DEFAULT_RECONNECT_MAX_DELAY, logger=None):
+        self.path = path
+        self.client_name = client_name
+        self.connect_timeout = connect_timeout
+        self.reconnect_min_delay = reconnect_min_delay
+        self.reconnect_max_delay = reconnect_max_delay
+        self.log = logger or LOG
+        self._init_process_state()
+        _LIVE_CONNECTIONS.add(self)
+
+    # -- process ownership -------------------------------------------------
+
+    def _init_process_state(self):
+        self._pid = os.getpid()
+        self._lock = threading.RLock()
+        self._send_lock = threading.Lock()
+        self._sock = None
+        self._generation = 0
+        self._pending = {}
+        self._listeners = {}
+        self._rids = itertools.count(1)
+        self._lids = itertools.count(1)
+        self._closed = False
+        #: Daemon facts from the hello answer (None until connected).
+        self.host = None
+        self.response_timeout = None
+        self.daemon_version = None
+        #: How many times this process (re)connected; tests and logs use it.
+        self.connects = 0
+
+    def _forget_parent(self):
+        old = self._sock
+        pending = self._pending
+        self._init_process_state()
+        if old is not None:
+            try:
+                # Closing our copy of the fd leaves the parent's connection intact.
+                old.close()
+            except OSError:
+                pass
+        for w in pending.values():
+            w.fail(errors.ConnectionLost(self.path, "process forked"))
+
+    def _check_process(self):
+        if os.getpid() != self._pid:
+            self._forget_parent()
+
+    # -- connecting -------------------------------------------------------
+
+    @property
+    def connected(self):
+        return self._sock is not None and os.getpid() == self._pid
+
+    def ensure_connected(self):
+        self._check_process()
+        with self._lock:
+            self._ensure_connected_locked()
+
+    def _ensure_connected_locked(self):
+        if self._closed:
+            raise errors.DaemonUnavailable(self.path, "connection closed by cleanup()")
+        if self._sock is None:
+            self._connect_locked()
+
+    def _connect_locked(self):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.connect_timeout)
+        try:
+            sock.connect(self.path)
+        except OSError as exc:
+            sock.close()
+            raise errors.DaemonUnavailable(self.path, exc.strerror or str(exc)) from None
+        reader = FrameReader()
+        backlog = []
+        try:
+            hello = self._handshake_request(sock, reader, backlog, {
+                "op": "hello", "pid": os.getpid(), "client": self.client_name,
+                "proto": PROTO_VERSION})
+            for lid, (spec, _sink) in list(self._listeners.items()):
+                answer = self._handshake_request(sock, reader, backlog,
+                                                 dict(spec, op="listen", lid=lid))
+                if answer.get("op") != "ok":
+                    self.log.error("nova-zmq-bridge: re-registering listener %s (%s) failed: %s %s",
+                                   lid, spec, answer.get("code"), answer.get("message"))
+        except (OSError, errors.ProtocolError) as exc:
+            sock.close()
+            raise errors.DaemonUnavailable(self.path, "handshake failed: %s" % exc) from None
+        if hello.get("op") != "ok":
+            sock.close()
+            raise errors.DaemonUnavailable(self.path, "hello refused: %s %s" % (
+                hello.get("code"), hello.get("message")))
+        sock.settimeout(None)
+        self.host = hello.get("host")
+        self.response_timeout = hello.get("response_timeout")
+        self.daemon_version = hello.get("version")
+        self._generation += 1
+        self._sock = sock
+        self.connects += 1
+        for frame in backlog:
+            self._dispatch(frame)
+        reader_thread = threading.Thread(target=self._read_loop,
+                                         args=(sock, reader, self._generation, self._pid),
+                                         name="nova-zmq-bridge-reader")
+        reader_thread.daemon = True
+        reader_thread.start()
+
+    def _handshake_request(self, sock, reader, backlog, frame):
+        """Send one request and read until its answer, before the reader runs."""
+        rid = next(self._rids)
+        frame["rid"] = rid
+        sock.sendall(encode_frame(frame))
+        while True:
+            for i, f in enumerate(backlog):
+                if f.get("rid") == rid and f.get("op") != "deliver":
+                    del backlog[i]
+                    return f
+            data = sock.recv(RECV_CHUNK_BYTES)
+            if not data:
+                raise errors.ProtocolError("daemon closed the connection during the handshake")
+            backlog.extend(reader.feed(data))
+
+    # -- reading ----------------------------------------------------------
+
+    def _read_loop(self, sock, reader, generation, pid):
+        reason = "closed by the daemon"
+        try:
+            while True:
+                data = sock.recv(RECV_CHUNK_BYTES)
+                if os.getpid() != pid:
+                    return  # a green reader inherited by a forked child
+                if not data:
+                    break
+                for frame in reader.feed(data):
+                    self._dispatch(frame)
+        except errors.ProtocolError as exc:
+            reason = str(exc)
+            self.log.error("nova-zmq-bridge: %s; dropping the connection", exc)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+        if os.getpid() != pid:
+            return
+        self._connection_lost(sock, generation, reason)
+
+    def _dispatch(self, frame):
+        op = frame.get("op")
+        if op == "deliver":
+            entry = self._listeners.get(frame.get("lid"))
+            if entry is None:
+                self.log.debug("nova-zmq-bridge: delivery for unknown listener %s dropped",
+                               frame.get("lid"))
+                return
+            try:
+                entry[1](frame)
+            except Exception:
+                self.log.exception("nova-zmq-bridge: listener %s failed to take a delivery",
+                                   frame.get("lid"))
+            return
+        if op in ("ok", "error", "reply"):
+            with self._lock:
+                waiter = self._pending.pop(frame.get("rid"), None)
+            if waiter is not None:
+                waiter.set(frame)
+            elif op == "error":
+                self.log.error("nova-zmq-bridge: daemon reported %s: %s",
+                               frame.get("code"), frame.get("message"))
+            return
+        self.log.warning("nova-zmq-bridge: ignoring unknown frame op %r from the daemon", op)
+
+    def _connection_lost(self, sock, generation, reason):
+        with self._lock:
+            if generation != self._generation:
+                return
+            self._sock = None
+            pending, self._pending = self._pending, {}
+        try:
+            sock.close()
+        except OSError:
+            pass
+        if not self._closed:
+            self.log.warning("nova-zmq-bridge: lost the daemon connection on %s (%s)",
+                             self.path, reason)
+        for waiter in pending.values():
+            waiter.fail(errors.ConnectionLost(self.path, reason))
+        self._reconnect_loop()
+
+    def _reconnect_loop(self):
+        delay = self.reconnect_min_delay
+        while not self._closed and os.getpid() == self._pid:
+            with self._lock:
+                if self._sock is not None or not self._listeners or self._closed:
+                    return
+                try:
+                    self._connect_locked()
+                    self.log.info("nova-zmq-bridge: reconnected to %s, %d listener(s) re-registered",
+                                  self.path, len(self._listeners))
+                    return
+                except errors.DaemonUnavailable as exc:
+                    self.log.debug("nova-zmq-bridge: reconnect failed: %s", exc)
+            time.sleep(delay)
+            delay = min(delay * 2, self.reconnect_max_delay)
+
+    # -- sending ----------------------------------------------------------
+
+    def _send_frame(self, sock, frame):
+        data = encode_frame(frame)
+        with self._send_lock:
+            sock.sendall(data)
+
+    def request(self, frame, timeout):
+        """Send a request and return the daemon's answer frame (ok/reply/error)."""
+        self._check_process()
+        waiter = _Waiter()
+        with self._lock:
+            self._ensure_connected_locked()
+            rid = next(self._rids)
+            frame["rid"] = rid
+            self._pending[rid] = waiter
+            sock = self._sock
+        try:
+            self._send_frame(sock, frame)
+        except OSError as exc:
+            with self._lock:
+                self._pending.pop(rid, None)
+            raise errors.ConnectionLost(self.path, exc.strerror or str(exc)) from None
+        if not waiter.event.wait(timeout):
+            with self._lock:
+                self._pending.pop(rid, None)
+            raise errors.RequestTimeout(frame.get("op", "request"), timeout)
+        if waiter.error is not None:
+            raise waiter.error
+        return waiter.answer
+
+    def send_oneway(self, frame):
+        """Send a frame that gets no answer (reply, heartbeat)."""
+        self._check_process()
+        with self._lock:
+            self._ensure_connected_locked()
+            sock = self._sock
+        try:
+            self._send_frame(sock, frame)
+        except OSError as exc:
+            raise errors.ConnectionLost(self.path, exc.strerror or str(exc)) from None
+
+    @staticmethod
+    def check_ok(answer):
+        if answer.get("op") == "error":
+            raise errors.RequestFailed(answer.get("code"), answer.get("message"))
+        return answer
+
+    # -- listeners --------------------------------------------------------
+
+    def listen(self, spec, sink):
+        """Register a listener (``spec``: kind/target or kind/exchange/topic/...)."""
+        self._check_process()
+        with self._lock:
+            self._ensure_connected_locked()
+            lid = next(self._lids)
+            self._listeners[lid] = (dict(spec), sink)
+        try:
+            self.check_ok(self.request(dict(spec, op="listen", lid=lid), self.connect_timeout))
+        except Exception:
+            with self._lock:
+                self._listeners.pop(lid, None)
+            raise
+        return lid
+
+    def unlisten(self, lid):
+        self._check_process()
+        with self._lock:
+            if self._listeners.pop(lid, None) is None:
+                return
+            if self._sock is None:
+                return  # the daemon forgot it with the old connection
+        self.check_ok(self.request({"op": "unlisten", "lid": lid}, self.connect_timeout))
+
+    @property
+    def listener_count(self):
+        return len(self._listeners)
+
+    # -- shutdown ---------------------------------------------------------
+
+    def close(self):
+        """Close the connection; the daemon drops this process's listeners."""
+        if os.getpid() != self._pid:
+            self._forget_parent()
+        with self._lock:
+            self._closed = True
+            sock, self._sock = self._sock, None
+            pending, self._pending = self._pending, {}
+            self._listeners.clear()
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+        for waiter in pending.values():
+            waiter.fail(errors.ConnectionLost(self.path, "closed by cleanup()"))

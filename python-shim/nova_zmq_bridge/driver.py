@@ -1,0 +1,275 @@
+"""oslo.messaging driver for ``transport_url = zmq://`` (entry point ``zmq``).
+
+Every RPC and notification goes through the local nova-zmq-bridge daemon
+(docs/local-api.md). The driver turns Python values into JSON text, targets
+into local-API targets, and the daemon's answers back into what oslo's
+callers expect: results, remote exceptions rebuilt by oslo's own
+deserialize_remote_exception, MessagingTimeout. send() never raises a
+TransportDriverError (oslo.messaging 14 mishandles those in RPCClient).
+"""
+import logging
+import queue
+import sys
+
+import oslo_messaging
+from oslo_messaging._drivers import base
+from oslo_messaging._drivers import common as rpc_common
+
+from . import CLIENT_NAME, codec, errors, options
+from .connection import LocalConnection
+
+LOG = logging.getLogger(__name__)
+
+#: Call timeout when oslo passes none and the daemon did not say (rpc_response_timeout default), seconds.
+DEFAULT_RESPONSE_TIMEOUT = 60.0
+
+
+class BridgeUnavailable(oslo_messaging.MessagingException):
+    """The local nova-zmq-bridge daemon cannot be reached (message names the socket and the fix)."""
+
+
+class BridgeCallInterrupted(oslo_messaging.MessagingTimeout):
+    """The daemon connection dropped while this call waited; its outcome is unknown."""
+
+
+class BridgeDeliveryFailure(oslo_messaging.MessageDeliveryFailure):
+    """The daemon refused to send the message (``code``: NO_ROUTE, QUEUE_FULL, ...)."""
+
+    def __init__(self, code, msg):
+        self.code = code
+        super().__init__(msg)
+
+
+def _translate(exc):
+    """Map a shim error onto the oslo.messaging exception family."""
+    if isinstance(exc, errors.DaemonUnavailable):
+        return BridgeUnavailable(str(exc))
+    if isinstance(exc, errors.ConnectionLost):
+        return BridgeCallInterrupted(str(exc))
+    if isinstance(exc, errors.RequestTimeout):
+        return oslo_messaging.MessagingTimeout(str(exc))
+    if isinstance(exc, errors.RequestFailed):
+        if exc.code == "TIMEOUT":
+            return oslo_messaging.MessagingTimeout(str(exc))
+        return BridgeDeliveryFailure(exc.code, str(exc))
+    return oslo_messaging.MessagingException(str(exc))
+
+
+class ZmqIncomingMessage(base.RpcIncomingMessage):
+    """An RPC request delivered by the daemon; reply() is a no-op for casts."""
+
+    def __init__(self, driver, ctxt_text, ctxt, message, reply_to, monitor):
+        super().__init__(ctxt, message)
+        self._driver = driver
+        self._ctxt_text = ctxt_text
+        self._reply_to = list(reply_to) if reply_to else None
+        # oslo's dispatcher heartbeats every client_timeout/2 while the method runs.
+        self.client_timeout = monitor
+
+    def reply(self, reply=None, failure=None):
+        reply_to, self._reply_to = self._reply_to, None
+        if not reply_to:
+            return
+        frame = {"op": "reply", "reply_to": reply_to, "ctx": self._ctxt_text}
+        if failure:
+            frame["failure"] = rpc_common.serialize_remote_exception(failure)
+        else:
+            try:
+                frame["result"] = codec.dumps(reply)
+            except (TypeError, ValueError):
+                LOG.exception("nova-zmq-bridge: result of %s is not JSON serializable",
+                              self.message.get("method"))
+                frame["failure"] = rpc_common.serialize_remote_exception(sys.exc_info())
+        try:
+            self._driver._connection.send_oneway(frame)
+        except errors.BridgeError as exc:
+            LOG.error("nova-zmq-bridge: reply to %s lost: %s", reply_to[0], exc)
+
+    def heartbeat(self):
+        if not self._reply_to:
+            return
+        try:
+            self._driver._connection.send_oneway({"op": "heartbeat", "reply_to": self._reply_to})
+        except errors.BridgeError as exc:
+            raise _translate(exc) from None
+
+    def acknowledge(self):
+        pass
+
+    def requeue(self):
+        pass
+
+
+class ZmqNotificationMessage(base.IncomingMessage):
+    def acknowledge(self):
+        pass
+
+    def requeue(self):
+        pass
+
+
+_WAKE = object()
+
+
+class ZmqListener(base.PollStyleListener):
+    """Deliveries of one or more local-API listeners, polled by oslo's server."""
+
+    def __init__(self, driver, specs, notification):
+        super().__init__()
+        self._driver = driver
+        self._notification = notification
+        self._queue = queue.Queue()
+        self._stopped = False
+        self._lids = []
+        try:
+            for spec in specs:
+                self._lids.append(driver._connection.listen(spec, self._queue.put))
+        except errors.BridgeError as exc:
+            self._unlisten_all()
+            raise _translate(exc) from None
+
+    def _incoming(self, frame):
+        ctxt_text = frame.get("ctx") or "{}"
+        ctxt = codec.loads(ctxt_text)
+        message = codec.loads(frame["msg"])
+        if self._notification:
+            return ZmqNotificationMessage(ctxt, message)
+        return ZmqIncomingMessage(self._driver, ctxt_text, ctxt, message,
+                                  frame.get("reply_to"), frame.get("monitor"))
+
+    @base.batch_poll_helper
+    def poll(self, timeout=None):
+        while True:
+            try:
+                if self._stopped:
+                    frame = self._queue.get_nowait()
+                else:
+                    frame = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                return None
+            if frame is _WAKE:
+                continue
+            try:
+                return self._incoming(frame)
+            except (ValueError, KeyError, TypeError) as exc:
+                LOG.error("nova-zmq-bridge: undecodable delivery dropped: %s", exc)
+
+    def _unlisten_all(self):
+        lids, self._lids = self._lids, []
+        for lid in lids:
+            try:
+                self._driver._connection.unlisten(lid)
+            except errors.BridgeError as exc:
+                LOG.debug("nova-zmq-bridge: unlisten %s: %s", lid, exc)
+
+    def stop(self):
+        # Stop the daemon delivering first; what is already queued is drained by oslo.
+        self._unlisten_all()
+        self._stopped = True
+        self._queue.put(_WAKE)
+
+    def cleanup(self):
+        self._unlisten_all()
+
+
+class ZmqBridgeDriver(base.BaseDriver):
+    """``zmq://``: RPC and notifications through the local nova-zmq-bridge daemon."""
+
+    def __init__(self, conf, url, default_exchange=None, allowed_remote_exmods=None):
+        super().__init__(conf, url, default_exchange, allowed_remote_exmods)
+        options.register(conf)
+        group = conf[options.GROUP]
+        self._call_grace = group.shim_call_grace
+        self._accept_timeout = max(group.shim_connect_timeout, options.DEFAULT_CAST_ACCEPT_TIMEOUT)
+        self._connection = LocalConnection(options.socket_path(conf), CLIENT_NAME,
+                                           connect_timeout=group.shim_connect_timeout)
+
+    # -- helpers ------------------------------------------------------------
+
+    def _exchange(self, exchange):
+        # Null keeps the default exchange wire-identical to legacy nodes.
+        if not exchange or exchange == self._default_exchange:
+            return None
+        return exchange
+
+    def _target(self, target):
+        fanout = bool(target.fanout)
+        return {"exchange": self._exchange(target.exchange), "topic": target.topic,
+                "server": None if fanout else (target.server or None), "fanout": fanout}
+
+    def _request(self, frame, timeout):
+        try:
+            return self._connection.request(frame, timeout)
+        except errors.BridgeError as exc:
+            raise _translate(exc) from None
+
+    # -- BaseDriver ---------------------------------------------------------
+
+    def require_features(self, requeue=False):
+        if requeue:
+            raise NotImplementedError("nova-zmq-bridge cannot requeue messages")
+
+    def send(self, target, ctxt, message, wait_for_reply=None, timeout=None,
+             call_monitor_timeout=None, retry=None, transport_options=None):
+        frame = {"target": self._target(target), "ctx": codec.dumps(ctxt),
+                 "msg": codec.dumps(message)}
+        if not wait_for_reply:
+            frame["op"] = "cast"
+            answer = self._request(frame, self._accept_timeout)
+            if answer.get("op") == "error":
+                raise _translate(errors.RequestFailed(answer.get("code"), answer.get("message")))
+            return None
+        if timeout is None:
+            try:
+                self._connection.ensure_connected()  # learns the daemon's rpc_response_timeout
+            except errors.BridgeError as exc:
+                raise _translate(exc) from None
+            timeout = self._connection.response_timeout or DEFAULT_RESPONSE_TIMEOUT
+        frame.update(op="call", timeout=float(timeout),
+                     monitor_timeout=float(call_monitor_timeout) if call_monitor_timeout else None)
+        answer = self._request(frame, float(timeout) + self._call_grace)
+        op = answer.get("op")
+        if op == "reply":
+            if answer.get("failure") is not None:
+                raise rpc_common.deserialize_remote_exception(answer["failure"],
+                                                              self._allowed_remote_exmods)
+            result = answer.get("result")
+            return None if result is None else codec.loads(result)
+        if op == "error":
+            code = answer.get("code")
+            if code == "TIMEOUT":
+                raise oslo_messaging.MessagingTimeout(
+                    "Timed out waiting for a reply to message %s on topic %s (%s)"
+                    % (message.get("method"), target.topic, answer.get("message") or "no reply"))
+            raise _translate(errors.RequestFailed(code, answer.get("message")))
+        raise oslo_messaging.MessagingException(
+            "nova-zmq-bridge daemon answered a call with unexpected op %r" % (op,))
+
+    def send_notification(self, target, ctxt, message, version, retry=None):
+        topic, dot, priority = target.topic.rpartition(".")
+        if not dot:
+            topic, priority = target.topic, ""
+        frame = {"op": "notify", "exchange": self._exchange(target.exchange), "topic": topic,
+                 "priority": priority, "ctx": codec.dumps(ctxt), "msg": codec.dumps(message),
+                 "version": "2.0" if float(version) >= 2.0 else "1.0"}
+        answer = self._request(frame, self._accept_timeout)
+        if answer.get("op") == "error":
+            raise _translate(errors.RequestFailed(answer.get("code"), answer.get("message")))
+
+    def listen(self, target, batch_size, batch_timeout):
+        spec = {"kind": "rpc", "target": {
+            "exchange": self._exchange(target.exchange), "topic": target.topic,
+            "server": target.server or None, "fanout": False}}
+        listener = ZmqListener(self, [spec], notification=False)
+        return base.PollStyleListenerAdapter(listener, batch_size, batch_timeout)
+
+    def listen_for_notifications(self, targets_and_priorities, pool, batch_size,
+                                 batch_timeout):
+        specs = [{"kind": "notify", "exchange": self._exchange(t.exchange), "topic": t.topic,
+                  "priority": priority, "pool": pool or None}
+                 for t, priority in targets_and_priorities]
+        listener = ZmqListener(self, specs, notification=True)
+        return base.PollStyleListenerAdapter(listener, batch_size, batch_timeout)
+
+    def cleanup(self):
+        self._connection.close()
