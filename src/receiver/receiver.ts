@@ -1,0 +1,216 @@
+/**
+ * The receiver: the daemon's tcp PULL socket on `rpc_zmq_port`, the drop-in
+ * for the legacy `nova-rpc-zmq-receiver`.
+ *
+ * Every message is classified from its first three frames only (no JSON
+ * parsing on the hot path), offered to the local sinks in order (reply
+ * waiter, shim listeners, ...), and otherwise forwarded unchanged to the
+ * legacy ipc socket of its topic. The receive loop awaits nothing but
+ * `receive()`: per-topic work happens in the outlets' own pumps.
+ */
+import * as zmq from 'zeromq';
+import type { Logger } from '../log';
+import type { Counters } from '../metrics/counters';
+import type { BridgeConfig } from '../config/types';
+import { checkTopic, decodeTopic, topicKind, type TopicProblem } from '../wire/topic';
+import type { InboundMessage, LocalSink } from './sink';
+import { Outlets, type OutletSettings } from './outlets';
+import { BindFailedError, PortInUseError } from './errors';
+
+/** Receive high-water mark of the tcp PULL socket, in messages. */
+export const DEFAULT_RECEIVE_HWM = 10_000;
+/** How long stop() lets queued ipc messages leave before closing, in milliseconds. */
+export const DEFAULT_STOP_DRAIN_MS = 500;
+
+/** Frame 2 of the styles the legacy protocol knows. */
+const STYLE_CAST = Buffer.from('cast');
+const STYLE_V2 = Buffer.from('impl_zmq_v2');
+/** This project's call-monitor heartbeat (docs/local-api.md): claimed by the reply waiter, never forwarded. */
+const STYLE_HEARTBEAT = Buffer.from('nzb-heartbeat');
+
+/** Why a message was refused before routing; counted as `receiver.refused.<problem>`. */
+export type RefusalProblem = 'too_few_frames' | 'unknown_style' | TopicProblem;
+
+export interface ReceiverOptions {
+  config: BridgeConfig;
+  log: Logger;
+  counters: Counters;
+  /** Consulted in order for every valid message; the array is read live, so sinks may be added later. */
+  sinks?: LocalSink[];
+  /** ZeroMQ context (its I/O threads: `rpc_zmq_contexts`). */
+  context?: zmq.Context;
+}
+
+export function outletSettings(config: BridgeConfig): OutletSettings {
+  return {
+    ipcDir: config.ipcDir,
+    topicBacklog: config.topicBacklog,
+    fanoutHoldMs: config.bridge.fanoutHoldSeconds * 1000,
+    replyHoldMs: config.bridge.replyHoldSeconds * 1000,
+  };
+}
+
+/** `tcp://<bind address>:<port>`, bracketing IPv6 literals. */
+export function receiverEndpoint(bindAddress: string, port: number): string {
+  const host = bindAddress.includes(':') && !bindAddress.startsWith('[') ? `[${bindAddress}]` : bindAddress;
+  return `tcp://${host}:${port}`;
+}
+
+function printable(buf: Buffer | undefined, max = 64): string {
+  if (!buf) return '';
+  const s = buf.subarray(0, max).toString('latin1');
+  // eslint-disable-next-line no-control-regex
+  return /^[\x20-\x7e]*$/.test(s) ? s + (buf.length > max ? '...' : '') : `hex:${buf.subarray(0, max).toString('hex')}`;
+}
+
+export class Receiver {
+  readonly counters: Counters;
+  /** The ordered sinks (shared array: the daemon and others may push to it). */
+  readonly sinks: LocalSink[];
+  private readonly log: Logger;
+  private config: BridgeConfig;
+  private readonly outlets: Outlets;
+  private readonly context?: zmq.Context;
+  private pull: zmq.Pull | null = null;
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+
+  constructor(opts: ReceiverOptions) {
+    this.config = opts.config;
+    this.log = opts.log;
+    this.counters = opts.counters;
+    this.sinks = opts.sinks ?? [];
+    this.context = opts.context;
+    this.outlets = new Outlets(outletSettings(opts.config), opts.counters, opts.log.child({ component: 'receiver.outlets' }), opts.context);
+  }
+
+  /** The tcp endpoint this receiver binds. */
+  get endpoint(): string {
+    return receiverEndpoint(this.config.bindAddress, this.config.port);
+  }
+
+  /** Bind the PULL socket and start receiving. Rejects with PortInUseError / BindFailedError. */
+  async start(): Promise<void> {
+    const pull = new zmq.Pull(this.context ? { context: this.context } : {});
+    pull.receiveHighWaterMark = DEFAULT_RECEIVE_HWM;
+    pull.linger = 0;
+    const endpoint = this.endpoint;
+    try {
+      await pull.bind(endpoint);
+    } catch (err) {
+      pull.close();
+      const code = (err as { code?: string }).code;
+      throw code === 'EADDRINUSE' ? new PortInUseError(endpoint, err) : new BindFailedError(endpoint, err);
+    }
+    this.pull = pull;
+    this.stopping = false;
+    this.loop = this.receiveLoop(pull);
+    this.log.info({ endpoint, ipc_dir: this.config.ipcDir }, 'receiver listening');
+  }
+
+  private async receiveLoop(pull: zmq.Pull): Promise<void> {
+    try {
+      for (;;) {
+        const frames = await pull.receive();
+        this.dispatch(frames);
+      }
+    } catch (err) {
+      if (!this.stopping) this.log.error({ err }, 'receive loop stopped unexpectedly');
+    }
+  }
+
+  /**
+   * Route one message exactly as if it had arrived on the tcp port: used by
+   * the receive loop and by the sender to short-circuit messages addressed
+   * to this host. Never throws, never blocks.
+   */
+  dispatch(frames: Buffer[]): void {
+    const counters = this.counters;
+    counters.inc('receiver.received');
+    if (frames.length < 3) {
+      this.refuse('too_few_frames', frames);
+      return;
+    }
+    const topic = decodeTopic(frames[1]!);
+    if (topic === null) {
+      this.refuse('invalid_utf8', frames);
+      return;
+    }
+    const style = frames[2]!;
+    const heartbeat = style.equals(STYLE_HEARTBEAT);
+    if (!heartbeat && !style.equals(STYLE_CAST) && !style.equals(STYLE_V2)) {
+      this.refuse('unknown_style', frames);
+      return;
+    }
+    // A topic that already has an outlet was checked when the outlet was made.
+    if (!this.outlets.has(topic)) {
+      const verdict = checkTopic(topic, this.config.ipcDir);
+      if (!verdict.ok) {
+        this.refuse(verdict.problem!, frames);
+        return;
+      }
+    }
+    const msgId = frames[0]!.toString('latin1');
+    const kind = topicKind(topic);
+    const sinks = this.sinks;
+    if (sinks.length > 0) {
+      const msg: InboundMessage = { frames, topic, msgId };
+      for (let i = 0; i < sinks.length; i++) {
+        let claimed = false;
+        try {
+          claimed = sinks[i]!.offer(msg);
+        } catch (err) {
+          counters.inc('receiver.sink_errors');
+          this.log.error({ err, sink: sinks[i]!.name, topic, msg_id: msgId }, 'sink threw while offered a message');
+        }
+        if (claimed) {
+          counters.inc('receiver.claimed');
+          if (kind !== 'fanout') return;
+          break;
+        }
+      }
+    }
+    if (heartbeat) {
+      // Only a waiting caller cares about a heartbeat; legacy consumers would misread it.
+      counters.inc('receiver.heartbeat.unclaimed');
+      this.log.debug({ topic, msg_id: msgId }, 'heartbeat for no waiting call');
+      return;
+    }
+    this.outlets.get(topic).enqueue(frames, msgId, topic);
+  }
+
+  private refuse(problem: RefusalProblem, frames: Buffer[]): void {
+    this.counters.inc(`receiver.refused.${problem}`);
+    this.log.warn(
+      { problem, nframes: frames.length, msg_id: printable(frames[0]), topic: printable(frames[1]), style: printable(frames[2], 32) },
+      'refused malformed message',
+    );
+  }
+
+  /** The ipc socket paths this receiver has bound so far. */
+  ipcFiles(): string[] {
+    return this.outlets
+      .list()
+      .filter((o) => o.bound)
+      .map((o) => o.path);
+  }
+
+  /** Apply what can change live: topic backlog and hold times (SIGHUP). */
+  reload(config: BridgeConfig): void {
+    this.config = { ...config, bindAddress: this.config.bindAddress, port: this.config.port, ipcDir: this.config.ipcDir };
+    this.outlets.update(outletSettings(this.config));
+  }
+
+  /** Stop receiving, let queued ipc messages leave briefly, close everything, remove our ipc files. */
+  async stop(drainMs = DEFAULT_STOP_DRAIN_MS): Promise<void> {
+    this.stopping = true;
+    if (this.pull) {
+      this.pull.close();
+      this.pull = null;
+    }
+    await this.loop;
+    this.loop = null;
+    await this.outlets.closeAll(drainMs);
+    this.log.info('receiver stopped');
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * Integration tests of the receiver over real ZeroMQ sockets: tcp PUSH in,
+ * legacy-style ipc consumers (PULL, SUB) out.
+ */
+import { test, describe, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import * as zmq from 'zeromq';
+import { Receiver } from '../src/receiver/receiver';
+import type { InboundMessage, LocalSink } from '../src/receiver/sink';
+import { Counters } from '../src/metrics/counters';
+import { silentLogger } from '../src/log';
+import { ipcEndpoint, ipcPath } from '../src/wire/topic';
+import { loadVectors } from './support/vectors';
+import { makeIpcDir, removeDir, testConfig } from './support/config';
+import { frames, receiveWithin, receivesWithin, waitFor, waitForFile } from './support/zmq-helpers';
+import type { BridgeConfig } from '../src/config/types';
+
+describe('receiver', () => {
+  let ipcDir: string;
+  let cfg: BridgeConfig;
+  let counters: Counters;
+  let receiver: Receiver;
+  let sinks: LocalSink[];
+  let push: zmq.Push;
+  const consumers: zmq.Socket[] = [];
+
+  async function startReceiver(over: Parameters<typeof testConfig>[0] = {}): Promise<void> {
+    cfg = testConfig({ ipcDir, ...over });
+    counters = new Counters();
+    sinks = [];
+    receiver = new Receiver({ config: cfg, log: silentLogger(), counters, sinks });
+    await receiver.start();
+    push = new zmq.Push({ linger: 0 });
+    push.connect(`tcp://127.0.0.1:${cfg.port}`);
+  }
+
+  function pull(topic: string): zmq.Pull {
+    const s = new zmq.Pull({ linger: 0 });
+    s.connect(ipcEndpoint(ipcDir, topic));
+    consumers.push(s);
+    return s;
+  }
+
+  function sub(topic: string, prefix = ''): zmq.Subscriber {
+    const s = new zmq.Subscriber({ linger: 0 });
+    s.connect(ipcEndpoint(ipcDir, topic));
+    s.subscribe(prefix);
+    consumers.push(s);
+    return s;
+  }
+
+  beforeEach(() => {
+    ipcDir = makeIpcDir();
+  });
+
+  afterEach(async () => {
+    for (const c of consumers.splice(0)) c.close();
+    push?.close();
+    await receiver?.stop(0);
+    removeDir(ipcDir);
+  });
+
+  test('forwards every direct capture unchanged (all frames) to the PUSH ipc socket of its topic', async () => {
+    await startReceiver();
+    const direct = loadVectors()
+      .flatMap((v) => v.messages)
+      .filter((m) => m.source.startsWith('tcp:'))
+      .filter((m) => {
+        const t = m.frames[1]!.toString();
+        return !t.startsWith('fanout~') && !t.startsWith('zmq_replies');
+      });
+    assert.ok(direct.length >= 10, 'captures with direct topics');
+    // One consumer per topic for the whole run: a PUSH may still route to a consumer that is closing.
+    const byTopic = new Map<string, zmq.Pull>();
+    for (const m of direct) {
+      const topic = m.frames[1]!.toString();
+      if (!byTopic.has(topic)) byTopic.set(topic, pull(topic));
+      await push.send(m.frames);
+      const got = await receiveWithin(byTopic.get(topic)!);
+      assert.deepEqual(got, m.frames);
+    }
+    assert.equal(counters.get('receiver.forwarded'), direct.length);
+    assert.equal(counters.get('receiver.received'), direct.length);
+  });
+
+  test('fanout reaches every subscriber, including messages sent before they joined (hold)', async () => {
+    await startReceiver({ bridge: { fanoutHoldSeconds: 10 } });
+    const cast = loadVectors().find((v) => v.file === 'local/cast_fanout.json')!;
+    const msg = cast.messages.find((m) => m.source.startsWith('tcp:'))!;
+    const topic = msg.frames[1]!.toString();
+    assert.equal(topic, 'fanout~anchor.localhost');
+    await push.send(msg.frames);
+    await waitForFile(ipcPath(ipcDir, topic));
+    const subs = [sub(topic), sub(topic), sub(topic)];
+    // The first subscriber releases the held message; wait until every one is connected before the next.
+    const first = await receiveWithin(subs[0]!);
+    assert.deepEqual(first, msg.frames);
+    await new Promise((r) => setTimeout(r, 200));
+    const second = frames('0', 'fanout~anchor.otherhost', 'cast', '["{}", {"method": "x", "args": {}}]');
+    await push.send(second);
+    for (const s of subs) {
+      let got = await receiveWithin(s);
+      if (s !== subs[0] && got[1]!.toString() === topic) got = await receiveWithin(s);
+      assert.deepEqual(got, second);
+    }
+  });
+
+  test('a reply reaches only the subscriber of its msg_id, and a late subscriber still gets it', async () => {
+    await startReceiver();
+    const call = loadVectors().find((v) => v.file === 'local/call.json')!;
+    const reply = call.messages.filter((m) => m.source.startsWith('tcp:'))[1]!;
+    const topic = reply.frames[1]!.toString();
+    assert.equal(topic, 'zmq_replies.localhost');
+    const msgId = reply.frames[0]!.toString();
+    // Send before anyone subscribes: the receiver holds it.
+    await push.send(reply.frames);
+    await waitForFile(ipcPath(ipcDir, topic));
+    await new Promise((r) => setTimeout(r, 100));
+    const other = sub(topic, 'f'.repeat(32));
+    const caller = sub(topic, msgId);
+    assert.deepEqual(await receiveWithin(caller), reply.frames);
+    assert.equal(await receivesWithin(other, 300), null);
+    assert.equal(counters.get('replies.orphaned'), 0);
+  });
+
+  test('a reply nobody subscribes to is orphaned after the hold, counted', async () => {
+    await startReceiver({ bridge: { replyHoldSeconds: 0.2 } });
+    await push.send(frames('a'.repeat(32), 'zmq_replies.localhost', 'cast', '["{}", {}]'));
+    await waitFor(() => counters.get('replies.orphaned') === 1, 5000, 'orphaned reply');
+    const late = sub('zmq_replies.localhost', 'a'.repeat(32));
+    assert.equal(await receivesWithin(late, 300), null);
+  });
+
+  test('hostile and broken input is refused and counted; the next good message is forwarded', async () => {
+    await startReceiver();
+    const good = frames('0', 'anchor.localhost', 'cast', '["{}", {"method": "m", "args": {}}]');
+    const consumer = pull('anchor.localhost');
+    const cases: [string, Buffer[]][] = [
+      ['too_few_frames', frames('0')],
+      ['too_few_frames', frames('0', 'anchor.localhost')],
+      ['path_separator', frames('0', '../etc/passwd', 'cast', '[]')],
+      ['path_separator', frames('0', 'a\\b', 'cast', '[]')],
+      ['nul', frames('0', 'a\0b', 'cast', '[]')],
+      ['dot_dot', frames('0', 'a..b', 'cast', '[]')],
+      ['invalid_utf8', [Buffer.from('0'), Buffer.from([0x61, 0xff, 0xfe]), Buffer.from('cast'), Buffer.from('[]')]],
+      ['empty', frames('0', '', 'cast', '[]')],
+      ['too_long', frames('0', 'x'.repeat(200), 'cast', '[]')],
+      ['unknown_style', frames('0', 'anchor.localhost', 'pickle', '[]')],
+    ];
+    for (const [problem, msg] of cases) {
+      const before = counters.get(`receiver.refused.${problem}`);
+      await push.send(msg);
+      await push.send(good);
+      assert.deepEqual(await receiveWithin(consumer), good, `good message after ${problem}`);
+      assert.equal(counters.get(`receiver.refused.${problem}`), before + 1, problem);
+    }
+    assert.equal(counters.get('receiver.forwarded'), cases.length);
+    assert.ok(!existsSync(ipcPath(ipcDir, 'a..b')));
+  });
+
+  test('a topic without a consumer neither blocks other topics nor exceeds its backlog', async () => {
+    await startReceiver({ topicBacklog: 2 });
+    const stuckTopic = 'nobody.localhost';
+    receiver.dispatch(frames('0', stuckTopic, 'cast', 'm0'));
+    await waitForFile(ipcPath(ipcDir, stuckTopic));
+    await new Promise((r) => setTimeout(r, 50));
+    for (let i = 1; i < 5; i++) receiver.dispatch(frames('0', stuckTopic, 'cast', `m${i}`));
+    // m0 is in flight, m1 and m2 fill the backlog of 2, m3 and m4 are dropped.
+    assert.equal(counters.get('receiver.dropped.backlog'), 2);
+    const live = pull('live.localhost');
+    await push.send(frames('0', 'live.localhost', 'cast', 'x'));
+    assert.equal((await receiveWithin(live))[3]!.toString(), 'x');
+    const late = pull(stuckTopic);
+    const got: string[] = [];
+    for (let i = 0; i < 3; i++) got.push((await receiveWithin(late))[3]!.toString());
+    assert.deepEqual(got, ['m0', 'm1', 'm2']);
+  });
+
+  test('sinks are asked in order; a claimed message is not forwarded, except fanout', async () => {
+    await startReceiver();
+    const seen: string[] = [];
+    sinks.push(
+      { name: 'first', offer: (m: InboundMessage) => (seen.push(`first:${m.topic}:${m.msgId}`), m.topic.startsWith('fanout~') || m.topic === 'mine.localhost') },
+      { name: 'second', offer: (m: InboundMessage) => (seen.push(`second:${m.topic}`), false) },
+    );
+    const mine = pull('mine.localhost');
+    const theirs = pull('theirs.localhost');
+    const fan = sub('fanout~t.localhost');
+    await new Promise((r) => setTimeout(r, 100));
+    receiver.dispatch(frames('0', 'mine.localhost', 'cast', 'a'));
+    await push.send(frames('0', 'theirs.localhost', 'cast', 'b'));
+    assert.equal((await receiveWithin(theirs))[3]!.toString(), 'b');
+    await push.send(frames('0', 'fanout~t.localhost', 'cast', 'c'));
+    assert.equal((await receiveWithin(fan))[3]!.toString(), 'c');
+    assert.equal(await receivesWithin(mine, 200), null);
+    assert.deepEqual(seen, ['first:mine.localhost:0', 'first:theirs.localhost:0', 'second:theirs.localhost', 'first:fanout~t.localhost:0']);
+    assert.equal(counters.get('receiver.claimed'), 2);
+  });
+
+  test('an unclaimed nzb-heartbeat is counted, never forwarded to legacy consumers', async () => {
+    await startReceiver();
+    const id = 'b'.repeat(32);
+    const caller = sub('zmq_replies.localhost', id);
+    receiver.dispatch(frames('0', 'zmq_replies.localhost', 'cast', 'warm-up'));
+    await waitForFile(ipcPath(ipcDir, 'zmq_replies.localhost'));
+    await new Promise((r) => setTimeout(r, 100));
+    receiver.dispatch(frames(id, 'zmq_replies.localhost', 'nzb-heartbeat', '{}'));
+    receiver.dispatch(frames(id, 'zmq_replies.localhost', 'cast', 'reply'));
+    assert.equal((await receiveWithin(caller))[2]!.toString(), 'cast');
+    assert.equal(counters.get('receiver.heartbeat.unclaimed'), 1);
+  });
+
+  test('stop removes the ipc files this receiver created and only those', async () => {
+    await startReceiver();
+    const c = pull('a.localhost');
+    await push.send(frames('0', 'a.localhost', 'cast', '1'));
+    await receiveWithin(c);
+    await push.send(frames('0', 'fanout~b.localhost', 'cast', '1'));
+    await waitForFile(ipcPath(ipcDir, 'fanout~b.localhost'));
+    const files = receiver.ipcFiles().sort();
+    assert.deepEqual(files, [ipcPath(ipcDir, 'a.localhost'), ipcPath(ipcDir, 'fanout~b')].sort());
+    await receiver.stop(0);
+    for (const f of files) assert.ok(!existsSync(f), `${f} removed`);
+    assert.ok(existsSync(ipcDir));
+  });
+});
