@@ -1,0 +1,342 @@
+/**
+ * Every nova.conf option the daemon reads: one declaration each, with the
+ * key and group it mirrors, its type, its default (a named `DEFAULT_*`
+ * constant with its unit), deprecated aliases and where the name comes from:
+ * - `seed`: the Folsom deployment guide this project started from,
+ * - `legacy`: the later impl_zmq driver (oslo-incubator / oslo.messaging < 9),
+ * - `bridge`: settings only this project has (`[zmq_bridge]`).
+ * Options of the rest of nova.conf are ignored.
+ */
+import type { MatchmakerKind } from './types';
+import type { OptName } from './store';
+import type { ValueType } from './value-types';
+import {
+  boolType,
+  floatType,
+  intType,
+  octalModeType,
+  optionalStrType,
+  portType,
+  strType,
+} from './value-types';
+import { matchmakerType } from './matchmaker-names';
+import { logLevelType } from './log-level-type';
+
+export type Origin = 'seed' | 'legacy' | 'bridge';
+
+export interface OptionDecl<T> {
+  /** Current name: group as written in nova.conf (`DEFAULT`, `matchmaker_ring`, ...) and key. */
+  readonly name: OptName;
+  /** Older names still read (last assignment under any name wins). */
+  readonly deprecated: readonly OptName[];
+  readonly type: ValueType<T>;
+  /** Static default; undefined when derived at load time (see `defaultText`). */
+  readonly default: T | undefined;
+  /** The default as documented. */
+  readonly defaultText: string;
+  readonly origin: Origin;
+  /** One-line meaning, for docs/configuration.md. */
+  readonly help: string;
+}
+
+const D = (key: string): OptName => ({ group: 'DEFAULT', key });
+
+function opt<T>(o: {
+  name: OptName;
+  type: ValueType<T>;
+  default: T | undefined;
+  defaultText?: string;
+  origin: Origin;
+  help: string;
+  deprecated?: OptName[];
+}): OptionDecl<T> {
+  const text =
+    o.defaultText ?? (o.default === null || o.default === undefined ? '(unset)' : `\`${String(o.default)}\``);
+  return { deprecated: [], ...o, defaultText: text };
+}
+
+// ---- defaults (units in the names or comments) ----
+/** Legacy module path of the RPC backend; informational for the daemon. */
+export const DEFAULT_RPC_BACKEND = 'nova.openstack.common.rpc.impl_kombu';
+/** Bind to every address, as the seed did. */
+export const DEFAULT_BIND_ADDRESS = '*';
+/** TCP port of the receiver's PULL socket. */
+export const DEFAULT_ZMQ_PORT = 9501;
+/** First TCP port of the seed's reserved range 9500-9550. */
+export const DEFAULT_ZMQ_START_PORT = 9500;
+/** Directory of the ipc sockets. */
+export const DEFAULT_IPC_DIR = '/var/run/openstack';
+/** Messages buffered per topic; null = unlimited. */
+export const DEFAULT_TOPIC_BACKLOG: number | null = null;
+/** ZeroMQ I/O threads. */
+export const DEFAULT_ZMQ_CONTEXTS = 1;
+/** Matchmaker kind. */
+export const DEFAULT_MATCHMAKER = 'local';
+/** Ring file path. */
+export const DEFAULT_RINGFILE = '/etc/oslo/matchmaker_ring.json';
+/** Redis host of the redis matchmaker. */
+export const DEFAULT_REDIS_HOST = '127.0.0.1';
+/** Redis TCP port. */
+export const DEFAULT_REDIS_PORT = 6379;
+/** Seconds between matchmaker heartbeats. */
+export const DEFAULT_HEARTBEAT_FREQ_S = 300;
+/** Seconds after which a silent host's registrations expire. */
+export const DEFAULT_HEARTBEAT_TTL_S = 600;
+/** Worker pool size (count); the seed's value for Nova. */
+export const DEFAULT_THREAD_POOL_SIZE = 1024;
+/** Pooled connections per peer (count). */
+export const DEFAULT_CONN_POOL_SIZE = 30;
+/** Seconds a cast may wait to be handed to its peer. */
+export const DEFAULT_CAST_TIMEOUT_S = 30;
+/** Seconds a call waits for its reply. */
+export const DEFAULT_RESPONSE_TIMEOUT_S = 60;
+/** Default exchange (Nova's value; oslo's own default is `openstack`). */
+export const DEFAULT_CONTROL_EXCHANGE = 'nova';
+/** Topic flag defaults from the seed. */
+export const DEFAULT_COMPUTE_TOPIC = 'compute';
+export const DEFAULT_CONSOLE_TOPIC = 'console';
+export const DEFAULT_SCHEDULER_TOPIC = 'scheduler';
+export const DEFAULT_VOLUME_TOPIC = 'volume';
+export const DEFAULT_NETWORK_TOPIC = 'network';
+export const DEFAULT_VSA_TOPIC = 'vsa';
+/** File name of the local API socket inside `rpc_zmq_ipc_dir`. */
+export const DEFAULT_LOCAL_SOCKET_NAME = 'nova-zmq-bridge.sock';
+/** File mode of the local API socket (octal 0660). */
+export const DEFAULT_LOCAL_SOCKET_MODE = 0o660;
+/** Seconds a reply is held until its caller subscribes. */
+export const DEFAULT_REPLY_HOLD_S = 5;
+/** Seconds a new fanout PUB holds messages until a first subscriber joins. */
+export const DEFAULT_FANOUT_HOLD_S = 0.5;
+/** Offsets from `rpc_zmq_start_port` of the broker and topic scheduler ports. */
+export const BROKER_PORT_OFFSET = 2;
+export const SCHEDULER_PORT_OFFSET = 3;
+
+// ---- [DEFAULT] ----
+
+/** `[DEFAULT] rpc_backend` — string, default {@link DEFAULT_RPC_BACKEND}; seed (`nova.rpc.impl_zmq` selected the zmq driver). */
+export const OPT_RPC_BACKEND = opt({
+  name: D('rpc_backend'), type: strType(), default: DEFAULT_RPC_BACKEND, origin: 'seed',
+  help: 'Legacy RPC backend module path; informational for the daemon (the shim offers it to old Nova).',
+});
+
+/** `[DEFAULT] transport_url` — string or unset; legacy (oslo.messaging). `zmq://host:port` is informational only. */
+export const OPT_TRANSPORT_URL = opt<string | null>({
+  name: D('transport_url'), type: optionalStrType(), default: null, origin: 'legacy',
+  help: 'oslo.messaging transport URL (`zmq://` selects the shim); informational for the daemon.',
+});
+
+/** `[DEFAULT] rpc_zmq_bind_address` — `*`, an IP literal or an interface name; default {@link DEFAULT_BIND_ADDRESS}; seed. */
+export const OPT_BIND_ADDRESS = opt({
+  name: D('rpc_zmq_bind_address'), type: strType({ nonEmpty: true }), default: DEFAULT_BIND_ADDRESS, origin: 'seed',
+  help: 'Address the receiver binds: `*`, an IP address, or an interface name (its first IPv4 address).',
+});
+
+/** `[DEFAULT] rpc_zmq_port` — port, default {@link DEFAULT_ZMQ_PORT}; legacy. */
+export const OPT_ZMQ_PORT = opt({
+  name: D('rpc_zmq_port'), type: portType(), default: DEFAULT_ZMQ_PORT, origin: 'legacy',
+  help: 'TCP port of the receiver (PULL) on every host.',
+});
+
+/** `[DEFAULT] rpc_zmq_start_port` — port, default {@link DEFAULT_ZMQ_START_PORT}; seed. */
+export const OPT_ZMQ_START_PORT = opt({
+  name: D('rpc_zmq_start_port'), type: portType(), default: DEFAULT_ZMQ_START_PORT, origin: 'seed',
+  help: 'First port of the reserved range (start .. start+50); broker and scheduler ports derive from it.',
+});
+
+/** `[DEFAULT] rpc_zmq_host` — non-empty string, default: the machine's hostname; legacy. */
+export const OPT_ZMQ_HOST = opt<string>({
+  name: D('rpc_zmq_host'), type: strType({ nonEmpty: true }), default: undefined, defaultText: 'hostname of the machine', origin: 'legacy',
+  help: "This node's name on the wire (directed topics, reply topics, matchmaker registrations); must resolve to it on peers.",
+});
+
+/** `[DEFAULT] rpc_zmq_ipc_dir` — directory, default {@link DEFAULT_IPC_DIR}; legacy. */
+export const OPT_IPC_DIR = opt({
+  name: D('rpc_zmq_ipc_dir'), type: strType({ nonEmpty: true }), default: DEFAULT_IPC_DIR, origin: 'legacy',
+  help: 'Directory of the ipc sockets (legacy local consumers, local API socket).',
+});
+
+/** `[DEFAULT] rpc_zmq_topic_backlog` — int >= 1 or unset (unlimited), default {@link DEFAULT_TOPIC_BACKLOG}; legacy. */
+export const OPT_TOPIC_BACKLOG = opt<number | null>({
+  name: D('rpc_zmq_topic_backlog'), type: intType({ min: 1 }), default: DEFAULT_TOPIC_BACKLOG, defaultText: '(unset: unlimited)', origin: 'legacy',
+  help: 'Maximum messages buffered per topic; unset means unlimited.',
+});
+
+/** `[DEFAULT] rpc_zmq_contexts` — int >= 1, default {@link DEFAULT_ZMQ_CONTEXTS}; legacy. */
+export const OPT_ZMQ_CONTEXTS = opt({
+  name: D('rpc_zmq_contexts'), type: intType({ min: 1 }), default: DEFAULT_ZMQ_CONTEXTS, origin: 'legacy',
+  help: 'Number of ZeroMQ I/O threads.',
+});
+
+/** `[DEFAULT] rpc_zmq_matchmaker` — short name, class name or legacy class path; default {@link DEFAULT_MATCHMAKER}; seed. */
+export const OPT_MATCHMAKER = opt<MatchmakerKind>({
+  name: D('rpc_zmq_matchmaker'), type: matchmakerType(), default: 'local', defaultText: '`local`', origin: 'seed',
+  help: 'Matchmaker: local, stub, ring, fanout_ring, broker, topic_scheduler, redis; also MatchMaker* class names and legacy class paths.',
+});
+
+/**
+ * `[matchmaker_ring] ringfile` — path, default {@link DEFAULT_RINGFILE}; legacy name, deprecated aliases
+ * `[DEFAULT] rpc_zmq_matchmaker_ringfile` (seed) and `[DEFAULT] matchmaker_ringfile` (legacy).
+ * A relative path is resolved against the directory of the file that set it.
+ */
+export const OPT_RINGFILE = opt({
+  name: { group: 'matchmaker_ring', key: 'ringfile' }, type: strType({ nonEmpty: true }), default: DEFAULT_RINGFILE, origin: 'legacy',
+  deprecated: [D('rpc_zmq_matchmaker_ringfile'), D('matchmaker_ringfile')],
+  help: 'JSON ring file (`{"topic": ["host", ...]}`) of the ring matchmakers; relative paths are resolved against the directory of the file that set it.',
+});
+
+/** `[DEFAULT] rpc_zmq_broker_ip` — host or unset; seed. */
+export const OPT_BROKER_IP = opt<string | null>({
+  name: D('rpc_zmq_broker_ip'), type: optionalStrType(), default: null, origin: 'seed',
+  help: 'Host of the broker / topic scheduler service (broker and topic_scheduler matchmakers).',
+});
+
+/** `[matchmaker_redis] host` — string, default {@link DEFAULT_REDIS_HOST}; legacy. */
+export const OPT_REDIS_HOST = opt({
+  name: { group: 'matchmaker_redis', key: 'host' }, type: strType({ nonEmpty: true }), default: DEFAULT_REDIS_HOST, origin: 'legacy',
+  help: 'Redis server host of the redis matchmaker.',
+});
+
+/** `[matchmaker_redis] port` — port, default {@link DEFAULT_REDIS_PORT}; legacy. */
+export const OPT_REDIS_PORT = opt({
+  name: { group: 'matchmaker_redis', key: 'port' }, type: portType(), default: DEFAULT_REDIS_PORT, origin: 'legacy',
+  help: 'Redis server port.',
+});
+
+/** `[matchmaker_redis] password` — string, empty/unset = no AUTH; legacy. */
+export const OPT_REDIS_PASSWORD = opt<string | null>({
+  name: { group: 'matchmaker_redis', key: 'password' }, type: optionalStrType(), default: null, origin: 'legacy',
+  help: 'Redis password; empty means no AUTH.',
+});
+
+/** `[DEFAULT] matchmaker_heartbeat_freq` — int seconds >= 1, default {@link DEFAULT_HEARTBEAT_FREQ_S}; legacy (a `[DEFAULT]` option in impl_zmq's matchmaker). */
+export const OPT_HEARTBEAT_FREQ = opt({
+  name: D('matchmaker_heartbeat_freq'), type: intType({ min: 1 }), default: DEFAULT_HEARTBEAT_FREQ_S, origin: 'legacy',
+  help: 'Seconds between matchmaker heartbeats (redis registrations are refreshed this often).',
+});
+
+/** `[DEFAULT] matchmaker_heartbeat_ttl` — int seconds >= 1, default {@link DEFAULT_HEARTBEAT_TTL_S}; legacy. */
+export const OPT_HEARTBEAT_TTL = opt({
+  name: D('matchmaker_heartbeat_ttl'), type: intType({ min: 1 }), default: DEFAULT_HEARTBEAT_TTL_S, origin: 'legacy',
+  help: 'Seconds after which a host that stopped heartbeating expires.',
+});
+
+/** `[DEFAULT] rpc_thread_pool_size` — int >= 1, default {@link DEFAULT_THREAD_POOL_SIZE}; seed; alias `executor_thread_pool_size` (the newer oslo.messaging name; whichever is set last wins). */
+export const OPT_THREAD_POOL_SIZE = opt({
+  name: D('rpc_thread_pool_size'), type: intType({ min: 1 }), default: DEFAULT_THREAD_POOL_SIZE, origin: 'seed',
+  deprecated: [D('executor_thread_pool_size')],
+  help: 'Maximum concurrent deliveries handled at once (alias `executor_thread_pool_size`).',
+});
+
+/** `[DEFAULT] rpc_conn_pool_size` — int >= 1, default {@link DEFAULT_CONN_POOL_SIZE}; legacy. */
+export const OPT_CONN_POOL_SIZE = opt({
+  name: D('rpc_conn_pool_size'), type: intType({ min: 1 }), default: DEFAULT_CONN_POOL_SIZE, origin: 'legacy',
+  help: 'Maximum pooled outgoing connections per peer.',
+});
+
+/** `[DEFAULT] rpc_cast_timeout` — int seconds >= 1, default {@link DEFAULT_CAST_TIMEOUT_S}; legacy. */
+export const OPT_CAST_TIMEOUT = opt({
+  name: D('rpc_cast_timeout'), type: intType({ min: 1 }), default: DEFAULT_CAST_TIMEOUT_S, origin: 'legacy',
+  help: 'Seconds a cast may wait to be handed to its peer before it is dropped (and counted).',
+});
+
+/** `[DEFAULT] rpc_response_timeout` — int seconds >= 1, default {@link DEFAULT_RESPONSE_TIMEOUT_S}; legacy. */
+export const OPT_RESPONSE_TIMEOUT = opt({
+  name: D('rpc_response_timeout'), type: intType({ min: 1 }), default: DEFAULT_RESPONSE_TIMEOUT_S, origin: 'legacy',
+  help: 'Default seconds a call waits for its reply.',
+});
+
+/** `[DEFAULT] control_exchange` — string, default {@link DEFAULT_CONTROL_EXCHANGE}; legacy. */
+export const OPT_CONTROL_EXCHANGE = opt({
+  name: D('control_exchange'), type: strType({ nonEmpty: true }), default: DEFAULT_CONTROL_EXCHANGE, origin: 'legacy',
+  help: 'Default exchange; messages on it are wire-identical to legacy nodes, others are sent as `exchange:topic`.',
+});
+
+/** `[DEFAULT] debug` — bool, default false; legacy. */
+export const OPT_DEBUG = opt({
+  name: D('debug'), type: boolType(), default: false, origin: 'legacy',
+  help: 'Log level `debug` (unless a log level is set explicitly).',
+});
+
+/** `[DEFAULT] verbose` — bool, default false; legacy. */
+export const OPT_VERBOSE = opt({
+  name: D('verbose'), type: boolType(), default: false, origin: 'legacy',
+  help: 'Log level `info` (already the default; kept for old nova.conf files).',
+});
+
+const topicOpt = (key: string, def: string) =>
+  opt({ name: D(key), type: strType({ nonEmpty: true }), default: def, origin: 'seed', help: `Base topic of the ${key.replace('_topic', '')} service (ring file keys must match it).` });
+
+/** `[DEFAULT] compute_topic` — string, default {@link DEFAULT_COMPUTE_TOPIC}; seed. */
+export const OPT_COMPUTE_TOPIC = topicOpt('compute_topic', DEFAULT_COMPUTE_TOPIC);
+/** `[DEFAULT] console_topic` — string, default {@link DEFAULT_CONSOLE_TOPIC}; seed. */
+export const OPT_CONSOLE_TOPIC = topicOpt('console_topic', DEFAULT_CONSOLE_TOPIC);
+/** `[DEFAULT] scheduler_topic` — string, default {@link DEFAULT_SCHEDULER_TOPIC}; seed. */
+export const OPT_SCHEDULER_TOPIC = topicOpt('scheduler_topic', DEFAULT_SCHEDULER_TOPIC);
+/** `[DEFAULT] volume_topic` — string, default {@link DEFAULT_VOLUME_TOPIC}; seed. */
+export const OPT_VOLUME_TOPIC = topicOpt('volume_topic', DEFAULT_VOLUME_TOPIC);
+/** `[DEFAULT] network_topic` — string, default {@link DEFAULT_NETWORK_TOPIC}; seed. */
+export const OPT_NETWORK_TOPIC = topicOpt('network_topic', DEFAULT_NETWORK_TOPIC);
+/** `[DEFAULT] vsa_topic` — string, default {@link DEFAULT_VSA_TOPIC}; seed. */
+export const OPT_VSA_TOPIC = topicOpt('vsa_topic', DEFAULT_VSA_TOPIC);
+
+// ---- [zmq_bridge] ----
+const B = (key: string): OptName => ({ group: 'zmq_bridge', key });
+
+/** `[zmq_bridge] local_socket` — path, default `<rpc_zmq_ipc_dir>/`{@link DEFAULT_LOCAL_SOCKET_NAME}; bridge. */
+export const OPT_LOCAL_SOCKET = opt<string>({
+  name: B('local_socket'), type: strType({ nonEmpty: true }), default: undefined, defaultText: '`<rpc_zmq_ipc_dir>/nova-zmq-bridge.sock`', origin: 'bridge',
+  help: 'Unix socket of the local API the shims connect to.',
+});
+
+/** `[zmq_bridge] local_socket_mode` — octal mode, default {@link DEFAULT_LOCAL_SOCKET_MODE} (0660); bridge. */
+export const OPT_LOCAL_SOCKET_MODE = opt({
+  name: B('local_socket_mode'), type: octalModeType(), default: DEFAULT_LOCAL_SOCKET_MODE, defaultText: '`0660`', origin: 'bridge',
+  help: "File mode (octal) of the local API socket: only the daemon's user and group may connect.",
+});
+
+/** `[zmq_bridge] reply_hold` — float seconds >= 0, default {@link DEFAULT_REPLY_HOLD_S}; bridge. */
+export const OPT_REPLY_HOLD = opt({
+  name: B('reply_hold'), type: floatType({ min: 0 }), default: DEFAULT_REPLY_HOLD_S, origin: 'bridge',
+  help: "Seconds a reply is held on the ipc reply PUB until its caller's subscription arrives.",
+});
+
+/** `[zmq_bridge] fanout_hold` — float seconds >= 0, default {@link DEFAULT_FANOUT_HOLD_S}; bridge. */
+export const OPT_FANOUT_HOLD = opt({
+  name: B('fanout_hold'), type: floatType({ min: 0 }), default: DEFAULT_FANOUT_HOLD_S, origin: 'bridge',
+  help: 'Seconds messages are held on a new fanout PUB until a first subscriber joins (never blocks other topics).',
+});
+
+/** `[zmq_bridge] broker_port` — port, default `rpc_zmq_start_port` + {@link BROKER_PORT_OFFSET} (9502); bridge. */
+export const OPT_BROKER_PORT = opt<number>({
+  name: B('broker_port'), type: portType(), default: undefined, defaultText: '`rpc_zmq_start_port + 2` (9502)', origin: 'bridge',
+  help: "Port of the broker role's control socket.",
+});
+
+/** `[zmq_bridge] scheduler_port` — port, default `rpc_zmq_start_port` + {@link SCHEDULER_PORT_OFFSET} (9503); bridge. */
+export const OPT_SCHEDULER_PORT = opt<number>({
+  name: B('scheduler_port'), type: portType(), default: undefined, defaultText: '`rpc_zmq_start_port + 3` (9503)', origin: 'bridge',
+  help: 'Port of the topic scheduler service.',
+});
+
+/** `[zmq_bridge] broker_role` — bool, default false; bridge. */
+export const OPT_BROKER_ROLE = opt({
+  name: B('broker_role'), type: boolType(), default: false, origin: 'bridge',
+  help: 'Run the broker / topic scheduler service in this daemon.',
+});
+
+/** `[zmq_bridge] log_level` — pino level or unset; bridge. Overrides debug/verbose; overridden by `--log-level` and `NOVA_ZMQ_BRIDGE_LOG_LEVEL`. */
+export const OPT_LOG_LEVEL = opt<string | null>({
+  name: B('log_level'), type: logLevelType(), default: null, origin: 'bridge',
+  help: 'Log level (trace, debug, info, warn, error, fatal, silent); overrides debug/verbose.',
+});
+
+/** Every declaration, in documentation order. */
+export const ALL_OPTIONS: readonly OptionDecl<unknown>[] = [
+  OPT_RPC_BACKEND, OPT_TRANSPORT_URL, OPT_BIND_ADDRESS, OPT_ZMQ_PORT, OPT_ZMQ_START_PORT, OPT_ZMQ_HOST,
+  OPT_IPC_DIR, OPT_TOPIC_BACKLOG, OPT_ZMQ_CONTEXTS, OPT_MATCHMAKER, OPT_RINGFILE, OPT_BROKER_IP,
+  OPT_REDIS_HOST, OPT_REDIS_PORT, OPT_REDIS_PASSWORD, OPT_HEARTBEAT_FREQ, OPT_HEARTBEAT_TTL,
+  OPT_THREAD_POOL_SIZE, OPT_CONN_POOL_SIZE, OPT_CAST_TIMEOUT, OPT_RESPONSE_TIMEOUT, OPT_CONTROL_EXCHANGE,
+  OPT_DEBUG, OPT_VERBOSE, OPT_COMPUTE_TOPIC, OPT_CONSOLE_TOPIC, OPT_SCHEDULER_TOPIC, OPT_VOLUME_TOPIC,
+  OPT_NETWORK_TOPIC, OPT_VSA_TOPIC, OPT_LOCAL_SOCKET, OPT_LOCAL_SOCKET_MODE, OPT_REPLY_HOLD, OPT_FANOUT_HOLD,
+  OPT_BROKER_PORT, OPT_SCHEDULER_PORT, OPT_BROKER_ROLE, OPT_LOG_LEVEL,
+] as readonly OptionDecl<unknown>[];
