@@ -17,6 +17,7 @@ import { Counters } from './metrics/counters';
 import { Receiver } from './receiver/receiver';
 import type { LocalSink } from './receiver/sink';
 import { prepareIpcDir } from './receiver/ipc-dir';
+import { resolveLogLevel } from './config/log-level';
 
 /** A part of the daemon with a lifecycle. */
 export interface DaemonComponent {
@@ -37,18 +38,6 @@ export interface DaemonOptions {
   sinks?: LocalSink[];
   /** ZeroMQ context; by default one with `rpc_zmq_contexts` I/O threads. */
   context?: zmq.Context;
-}
-
-/**
- * The pino level nova.conf asks for: `[zmq_bridge] log_level` if set, else
- * `debug = true` -> debug, `verbose = true` -> info, otherwise warn (the
- * legacy services logged WARNING by default).
- */
-export function configLogLevel(config: BridgeConfig): LevelWithSilent {
-  if (config.bridge.logLevel) return config.bridge.logLevel as LevelWithSilent;
-  if (config.debug) return 'debug';
-  if (config.verbose) return 'info';
-  return 'warn';
 }
 
 export class Daemon {
@@ -134,7 +123,7 @@ export class Daemon {
       this.started.push(c);
     }
     this.state = 'running';
-    this.log.info({ host: this.cfg.host, port: this.cfg.port, ipc_dir: this.cfg.ipcDir, sources: this.cfg.sources }, 'daemon started');
+    this.log.info({ rpc_zmq_host: this.cfg.host, port: this.cfg.port, ipc_dir: this.cfg.ipcDir, sources: this.cfg.sources }, 'daemon started');
   }
 
   /** Stop components in reverse start order; idempotent. */
@@ -162,11 +151,12 @@ export class Daemon {
   }
 
   /**
-   * Apply a re-read config (SIGHUP): the log level (given, or derived from
-   * debug/verbose/log_level), the topic backlog and hold times, then each
-   * component's `reload()`. Addresses, ports and the ipc dir need a restart.
+   * Apply a re-read config (SIGHUP): the log level (given - the CLI passes
+   * its `--log-level`/env override - or derived from log_level, debug,
+   * verbose), the topic backlog and hold times, then each component's
+   * `reload()`. Addresses, ports and the ipc dir need a restart.
    */
-  async reload(newConfig: BridgeConfig, level: LevelWithSilent = configLogLevel(newConfig)): Promise<void> {
+  async reload(newConfig: BridgeConfig, level: LevelWithSilent = resolveLogLevel(newConfig, null, {})): Promise<void> {
     const old = this.cfg;
     for (const key of ['port', 'bindAddress', 'ipcDir', 'host'] as const) {
       if (old[key] !== newConfig[key]) this.log.warn({ option: key, running: old[key], configured: newConfig[key] }, 'option changed in the config files; it applies after a restart');

@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+/**
+ * The daemon's command line: `nova-zmq-bridge --config-file /etc/nova/nova.conf`
+ * runs it in the foreground until SIGTERM/SIGINT.
+ *
+ * Exit codes: 0 after a clean stop; 2 for a configuration problem (bad
+ * option, unreadable file, bad arguments); 3 when the environment prevents
+ * start-up (port in use, ipc dir unwritable); 1 for anything unexpected.
+ * Each failure prints one line on stderr.
+ *
+ * Signals: SIGTERM/SIGINT stop gracefully (sockets closed, this daemon's ipc
+ * files removed; a second signal exits at once); SIGHUP re-reads the config
+ * files and applies what can change live (log level, topic backlog, holds,
+ * components' own reload such as the ring file).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+import { parseArgs, USAGE, loadConfig, resolveLogLevel, type CliArgs } from './config';
+import type { BridgeConfig } from './config/types';
+import { createLogger } from './log';
+import { Daemon } from './daemon';
+import { EXIT_CONFIG } from './errors';
+
+/** Exit code for failures that are neither configuration nor environment. */
+const EXIT_UNEXPECTED = 1;
+/** Exit code after a second SIGINT/SIGTERM cut a graceful stop short. */
+const EXIT_FORCED = 130;
+
+function version(): string {
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      return (JSON.parse(readFileSync(join(__dirname, rel), 'utf8')) as { version: string }).version;
+    } catch {
+      // try the next layout (src/ under tsx, dist/src/ when compiled)
+    }
+  }
+  return 'unknown';
+}
+
+function exitCodeOf(err: unknown): number {
+  const code = (err as { exitCode?: unknown } | null)?.exitCode;
+  return typeof code === 'number' ? code : EXIT_UNEXPECTED;
+}
+
+function oneLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.replace(/[\r\n]+/g, ' ');
+}
+
+function readConfig(args: CliArgs): { config: BridgeConfig; level: pino.LevelWithSilent } {
+  const config = loadConfig({ configFiles: args.configFiles, configDirs: args.configDirs });
+  const level = resolveLogLevel(config, args.logLevel, process.env);
+  return { config, level };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let args: CliArgs;
+  let config: BridgeConfig;
+  let level: pino.LevelWithSilent;
+  try {
+    args = parseArgs(argv);
+    if (args.help) {
+      process.stdout.write(USAGE);
+      return;
+    }
+    if (args.version) {
+      process.stdout.write(`nova-zmq-bridge ${version()}\n`);
+      return;
+    }
+    ({ config, level } = readConfig(args));
+  } catch (err) {
+    process.stderr.write(`nova-zmq-bridge: ${oneLine(err)}\n`);
+    process.exitCode = exitCodeOf(err) === EXIT_UNEXPECTED ? EXIT_CONFIG : exitCodeOf(err);
+    return;
+  }
+
+  const dest = pino.destination({ fd: 1, sync: false });
+  const log = createLogger({ level, destination: dest, base: { host: config.host } });
+  const cliLog = log.child({ component: 'cli' });
+  const exit = (code: number): never => {
+    try {
+      dest.flushSync();
+    } catch {
+      // nothing left to flush, or stdout is gone
+    }
+    process.exit(code);
+  };
+
+  const daemon = new Daemon(config, log);
+  try {
+    await daemon.start();
+  } catch (err) {
+    cliLog.fatal({ err }, 'start-up failed');
+    process.stderr.write(`nova-zmq-bridge: ${oneLine(err)}\n`);
+    exit(exitCodeOf(err));
+  }
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      cliLog.warn({ signal }, 'second signal: exiting without waiting');
+      exit(EXIT_FORCED);
+    }
+    stopping = true;
+    cliLog.info({ signal }, 'stopping');
+    daemon.stop().then(
+      () => exit(0),
+      (err: unknown) => {
+        cliLog.error({ err }, 'error while stopping');
+        exit(EXIT_UNEXPECTED);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGHUP', () => {
+    if (stopping) return;
+    let next: { config: BridgeConfig; level: pino.LevelWithSilent };
+    try {
+      next = readConfig(args);
+    } catch (err) {
+      cliLog.error({ err: oneLine(err) }, 'SIGHUP: configuration not reloaded; keeping the running one');
+      return;
+    }
+    daemon.reload(next.config, next.level).catch((err: unknown) => cliLog.error({ err }, 'SIGHUP: reload failed'));
+  });
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    process.stderr.write(`nova-zmq-bridge: ${oneLine(err)}\n`);
+    process.exit(exitCodeOf(err));
+  });
+}
