@@ -68,3 +68,13 @@ export class RedisUnavailableError extends BridgeError {
     );
   }
 }
+
+/** The broker / topic scheduler service answered a request with an error. */
+export class MatchmakerServiceRefusedError extends BridgeError {
+  constructor(service: string, endpoint: string, op: string, reason: string) {
+    super(
+      'MATCHMAKER_SERVICE_REFUSED',
+      `${service} at ${endpoint} refused '${op}': ${reason}; the two daemons may run incompatible versions`,
+    );
+  }
+}

@@ -7,7 +7,9 @@ import { StubMatchmaker } from './stub';
 import { RingMatchmaker } from './ring';
 import { FanoutRingMatchmaker } from './fanout-ring';
 import { RedisMatchmaker } from './redis';
-import { MatchmakerNotBuiltError } from './errors';
+import { MatchmakerConfigError, MatchmakerNotBuiltError } from './errors';
+import { BrokerMatchmaker } from './broker';
+import { TopicSchedulerMatchmaker } from './topic-scheduler';
 
 /** What every matchmaker may need besides the configuration. */
 export interface MatchmakerDeps {
@@ -41,7 +43,35 @@ export function createMatchmaker(config: BridgeConfig, deps: MatchmakerDeps): Ma
         log: deps.log,
         counters: deps.counters,
       });
+    case 'broker':
+      return new BrokerMatchmaker({
+        brokerIp: needBrokerIp(config),
+        brokerPort: config.bridge.brokerPort,
+        heartbeatFreq: config.heartbeatFreq,
+        heartbeatTtl: config.heartbeatTtl,
+        log: deps.log,
+        counters: deps.counters,
+      });
+    case 'topic_scheduler':
+      return new TopicSchedulerMatchmaker({
+        brokerIp: needBrokerIp(config),
+        schedulerPort: config.bridge.schedulerPort,
+        heartbeatFreq: config.heartbeatFreq,
+        heartbeatTtl: config.heartbeatTtl,
+        log: deps.log,
+        counters: deps.counters,
+      });
     default:
       throw new MatchmakerNotBuiltError(config.matchmaker, config.matchmakerRaw);
   }
+}
+
+function needBrokerIp(config: BridgeConfig): string {
+  if (!config.brokerIp) {
+    throw new MatchmakerConfigError(
+      `rpc_zmq_matchmaker = ${config.matchmakerRaw} needs rpc_zmq_broker_ip (the host of a daemon with ` +
+        `[zmq_bridge] broker_role = true); set it in [DEFAULT] of nova.conf`,
+    );
+  }
+  return config.brokerIp;
 }

@@ -1,0 +1,226 @@
+import { Dealer } from 'zeromq';
+import type { Logger } from '../log';
+import type { Counters } from '../metrics/counters';
+import type { ServiceReply, ServiceRequest } from './service-protocol';
+import { MatchmakerServiceRefusedError, MatchmakerServiceUnavailableError } from './errors';
+
+/** Longest wait for any answer of the broker / topic scheduler service (ms). */
+export const DEFAULT_SERVICE_REQUEST_TIMEOUT_MS = 2000;
+/** Period of the liveness probe of the service (ms); it also carries due heartbeats. */
+export const DEFAULT_SERVICE_PROBE_MS = 2000;
+
+type Body = ServiceRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+type OkReply = Extract<ServiceReply, { ok: true }>;
+
+/**
+ * Request/reply client of a matchmaker service (DEALER). Every request has
+ * a deadline: a down or unreachable service yields
+ * {@link MatchmakerServiceUnavailableError} within the timeout, never a hang.
+ */
+export class ServiceClient {
+  private sock: Dealer | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (r: ServiceReply) => void }>();
+  private sending: Promise<unknown> = Promise.resolve();
+  private loop: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly service: string,
+    readonly endpoint: string,
+    private readonly log: Logger,
+    private readonly counters: Counters,
+    private readonly timeoutMs = DEFAULT_SERVICE_REQUEST_TIMEOUT_MS,
+  ) {}
+
+  start(): void {
+    // immediate: queue only on a live connection, so a down service makes
+    // send() wait (bounded by sendTimeout) instead of piling up stale requests.
+    const sock = new Dealer({ linger: 0, immediate: true, sendTimeout: this.timeoutMs, sendHighWaterMark: 1000 });
+    sock.connect(this.endpoint);
+    this.sock = sock;
+    this.loop = this.receive(sock);
+  }
+
+  async stop(): Promise<void> {
+    const sock = this.sock;
+    this.sock = null;
+    if (!sock) return;
+    sock.close();
+    await this.loop;
+    for (const p of this.pending.values()) p.resolve({ ok: false, error: 'SHUTDOWN', message: 'client stopped' });
+    this.pending.clear();
+  }
+
+  /** Send one request; resolves with the ok answer, rejects with a typed error. */
+  async request(body: Body): Promise<OkReply> {
+    const sock = this.sock;
+    if (!sock) throw new MatchmakerServiceUnavailableError(this.service, this.endpoint, 0, body.op);
+    const id = this.nextId++;
+    const payload = JSON.stringify({ ...body, id });
+    let timer: NodeJS.Timeout | undefined;
+    const answer = new Promise<ServiceReply | null>((resolve) => {
+      this.pending.set(id, { resolve });
+      timer = setTimeout(() => resolve(null), this.timeoutMs);
+    });
+    // One send in flight per socket; a failed send resolves the wait with null.
+    this.sending = this.sending
+      .then(() => sock.send(payload))
+      .catch(() => this.pending.get(id)?.resolve({ ok: false, error: 'UNSENT', message: 'not sent' }));
+    const reply = await answer;
+    clearTimeout(timer);
+    this.pending.delete(id);
+    if (reply === null || (reply.ok === false && (reply.error === 'UNSENT' || reply.error === 'SHUTDOWN'))) {
+      this.counters.inc(`matchmaker.${this.service}.timeouts`);
+      throw new MatchmakerServiceUnavailableError(this.service, this.endpoint, this.timeoutMs, body.op);
+    }
+    if (!reply.ok) {
+      this.counters.inc(`matchmaker.${this.service}.refused`);
+      throw new MatchmakerServiceRefusedError(this.service, this.endpoint, body.op, `${reply.error}: ${reply.message}`);
+    }
+    return reply;
+  }
+
+  private async receive(sock: Dealer): Promise<void> {
+    try {
+      for await (const frames of sock) {
+        let reply: ServiceReply;
+        try {
+          reply = JSON.parse(frames[0]!.toString('utf8')) as ServiceReply;
+        } catch {
+          this.counters.inc(`matchmaker.${this.service}.bad_reply`);
+          continue;
+        }
+        // Answers to requests that already timed out are simply dropped.
+        if (typeof reply.id === 'number') this.pending.get(reply.id)?.resolve(reply);
+      }
+    } catch (err) {
+      if (this.sock === sock) this.log.error({ err }, 'matchmaker service client socket failed');
+    }
+  }
+}
+
+export interface RegisteringOptions {
+  /** `broker` or `topic_scheduler`: names counters and logs. */
+  service: string;
+  /** `tcp://<rpc_zmq_broker_ip>:<port>`. */
+  endpoint: string;
+  /** `matchmaker_heartbeat_freq` (s). */
+  heartbeatFreq: number;
+  /** `matchmaker_heartbeat_ttl` (s). */
+  heartbeatTtl: number;
+  log: Logger;
+  counters: Counters;
+  requestTimeoutMs?: number;
+  probeMs?: number;
+}
+
+/**
+ * What the broker and topic scheduler matchmakers share: this daemon's
+ * registrations at the service, kept alive by heartbeats, and a liveness
+ * probe so that sends through a down service fail at once (typed, counted)
+ * instead of each waiting for its own timeout. After an outage every
+ * registration is sent again: a restarted service has forgotten them.
+ */
+export class RegisteringClient {
+  readonly client: ServiceClient;
+  private readonly log: Logger;
+  private readonly regs = new Map<string, { topic: string; host: string }>();
+  private timer: NodeJS.Timeout | null = null;
+  private lastBeat = 0;
+  private ticking = false;
+  /** null until the first answer or failure. */
+  private available: boolean | null = null;
+
+  constructor(private readonly opts: RegisteringOptions) {
+    this.log = opts.log.child({ component: 'matchmaker', matchmaker: opts.service, endpoint: opts.endpoint });
+    this.client = new ServiceClient(opts.service, opts.endpoint, this.log, opts.counters, opts.requestTimeoutMs);
+  }
+
+  /** False once the service failed to answer, until it answers again. */
+  get down(): boolean {
+    return this.available === false;
+  }
+
+  async start(): Promise<void> {
+    this.client.start();
+    await this.tick();
+    this.timer = setInterval(() => void this.tick(), this.opts.probeMs ?? DEFAULT_SERVICE_PROBE_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (!this.down) {
+      for (const r of this.regs.values()) {
+        await this.client.request({ op: 'unregister', topic: r.topic, host: r.host }).catch(() => undefined);
+      }
+    }
+    this.regs.clear();
+    await this.client.stop();
+  }
+
+  async register(topic: string, host: string): Promise<void> {
+    this.regs.set(`${topic}\0${host}`, { topic, host });
+    try {
+      await this.client.request({ op: 'register', topic, host, ttl: this.opts.heartbeatTtl });
+      this.markUp();
+    } catch (err) {
+      // Kept locally: the next heartbeat after the service answers carries it.
+      this.opts.counters.inc(`matchmaker.${this.opts.service}.register_failed`);
+      this.log.warn({ err, topic, peer: host }, 'could not register with the matchmaker service; will retry');
+      this.markDown(err as Error);
+    }
+  }
+
+  async unregister(topic: string, host: string): Promise<void> {
+    if (!this.regs.delete(`${topic}\0${host}`)) return;
+    try {
+      await this.client.request({ op: 'unregister', topic, host });
+    } catch (err) {
+      this.log.warn({ err, topic, peer: host }, 'could not unregister; the service expires it with the ttl');
+    }
+  }
+
+  /** Probe, and send the heartbeat when due or after an outage. */
+  private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const due = Date.now() - this.lastBeat >= this.opts.heartbeatFreq * 1000 || this.available !== true;
+      if (due && this.regs.size > 0) {
+        const byHost = new Map<string, string[]>();
+        for (const r of this.regs.values()) byHost.set(r.host, [...(byHost.get(r.host) ?? []), r.topic]);
+        for (const [host, topics] of byHost) {
+          await this.client.request({ op: 'heartbeat', host, topics, ttl: this.opts.heartbeatTtl });
+        }
+        this.lastBeat = Date.now();
+        this.opts.counters.inc(`matchmaker.${this.opts.service}.heartbeats`);
+      } else {
+        await this.client.request({ op: 'ping' });
+      }
+      this.markUp();
+    } catch (err) {
+      this.markDown(err as Error);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private markUp(): void {
+    if (this.available === false) {
+      this.log.info('matchmaker service reachable again');
+      // It may have restarted and forgotten us: heartbeat at the next tick.
+      this.lastBeat = 0;
+    }
+    this.available = true;
+  }
+
+  private markDown(err: Error): void {
+    if (this.available !== false) {
+      this.opts.counters.inc(`matchmaker.${this.opts.service}.outages`);
+      this.log.error({ err }, `matchmaker service unreachable: ${err.message}`);
+    }
+    this.available = false;
+  }
+}

@@ -1,0 +1,107 @@
+import { Router } from 'zeromq';
+import type { Logger } from '../log';
+import type { Counters } from '../metrics/counters';
+import { parseRequest, type ServiceReply, type ServiceRequest } from './service-protocol';
+import type { WorkerRegistry } from './registry';
+
+/**
+ * The matchmaker service of a broker-role daemon: answers registrations,
+ * heartbeats and worker look-ups (service-protocol.ts) on a ROUTER socket.
+ * The broker role runs one on `[zmq_bridge] broker_port` and one on
+ * `[zmq_bridge] scheduler_port`, sharing one {@link WorkerRegistry}.
+ */
+export class MatchmakerService {
+  private sock: Router | null = null;
+  private sending: Promise<void> = Promise.resolve();
+  private loop: Promise<void> = Promise.resolve();
+  private readonly log: Logger;
+
+  constructor(
+    private readonly name: 'broker' | 'scheduler',
+    private readonly endpoint: string,
+    private readonly registry: WorkerRegistry,
+    log: Logger,
+    private readonly counters: Counters,
+  ) {
+    this.log = log.child({ component: `matchmaker-${name}-service`, endpoint });
+  }
+
+  /** Bind; rejects when the port is taken or the address is not local. */
+  async start(): Promise<void> {
+    const sock = new Router({ linger: 0 });
+    try {
+      await sock.bind(this.endpoint);
+    } catch (err) {
+      sock.close();
+      throw err;
+    }
+    this.sock = sock;
+    this.loop = this.serve(sock);
+    this.log.info('matchmaker service listening');
+  }
+
+  async stop(): Promise<void> {
+    const sock = this.sock;
+    this.sock = null;
+    if (!sock) return;
+    sock.close();
+    await this.loop;
+  }
+
+  private async serve(sock: Router): Promise<void> {
+    try {
+      for await (const frames of sock) {
+        const [identity, payload] = frames;
+        if (!identity || !payload || frames.length !== 2) {
+          this.counters.inc(`matchmaker.${this.name}_service.bad_request`);
+          this.log.warn({ nframes: frames.length }, 'request with an unexpected number of frames dropped');
+          continue;
+        }
+        const reply = this.handle(parseRequest(payload));
+        this.reply(sock, identity, reply);
+      }
+    } catch (err) {
+      if (this.sock === sock) this.log.error({ err }, 'matchmaker service socket failed');
+    }
+  }
+
+  private handle(req: ServiceRequest | { bad: string; id?: number }): ServiceReply {
+    if ('bad' in req) {
+      this.counters.inc(`matchmaker.${this.name}_service.bad_request`);
+      this.log.warn({ reason: req.bad }, 'malformed matchmaker request');
+      return { id: req.id, ok: false, error: 'INVALID', message: req.bad };
+    }
+    this.counters.inc(`matchmaker.${this.name}_service.${req.op}`);
+    switch (req.op) {
+      case 'ping':
+        return { id: req.id, ok: true };
+      case 'register':
+        if (this.registry.live(req.topic).indexOf(req.host) === -1) {
+          this.log.info({ topic: req.topic, peer: req.host }, 'worker registered');
+        }
+        this.registry.refresh(req.topic, req.host, req.ttl);
+        return { id: req.id, ok: true };
+      case 'unregister':
+        this.registry.remove(req.topic, req.host);
+        this.log.info({ topic: req.topic, peer: req.host }, 'worker unregistered');
+        return { id: req.id, ok: true };
+      case 'heartbeat':
+        for (const t of req.topics) this.registry.refresh(t, req.host, req.ttl);
+        return { id: req.id, ok: true };
+      case 'get_worker':
+        return { id: req.id, ok: true, host: this.registry.pick(req.topic) };
+      case 'get_workers':
+        return { id: req.id, ok: true, hosts: this.registry.live(req.topic) };
+    }
+  }
+
+  /** One send in flight per socket: replies are chained. */
+  private reply(sock: Router, identity: Buffer, reply: ServiceReply): void {
+    const payload = JSON.stringify(reply);
+    this.sending = this.sending
+      .then(() => sock.send([identity, payload]))
+      .catch((err) => {
+        if (this.sock === sock) this.log.warn({ err }, 'could not send a matchmaker reply');
+      });
+  }
+}
