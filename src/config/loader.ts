@@ -55,7 +55,7 @@ const keyOf = (n: OptName): string => `${normalizeGroup(n.group)}.${n.key}`;
 const label = (n: OptName): string => `[${n.group}] ${n.key}`;
 
 function optionLabel(decl: OptionDecl<unknown>, setAs: OptName): string {
-  return keyOf(setAs) === keyOf(decl.name) ? label(setAs) : `${label(setAs)} (deprecated name of ${label(decl.name)})`;
+  return keyOf(setAs) === keyOf(decl.name) ? label(setAs) : `${label(setAs)} (alias of ${label(decl.name)})`;
 }
 
 function formatDefault(v: unknown): string {
