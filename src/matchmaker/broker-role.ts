@@ -76,10 +76,15 @@ export class BrokerRole implements LocalSink {
     const frames = msg.frames.slice();
     frames[1] = Buffer.from(directedTopic(topic, host), 'utf8');
     this.opts.counters.inc('broker.forwarded');
-    this.opts.sender.send(host, frames).catch((err: unknown) => {
+    const failed = (err: unknown) => {
       this.opts.counters.inc('broker.forward_failed');
       this.log.warn({ err, topic, peer: host }, 'could not forward a bare-topic message to its worker');
-    });
+    };
+    try {
+      this.opts.sender.send(host, frames).catch(failed);
+    } catch (err) {
+      failed(err);
+    }
     return true;
   }
 }

@@ -29,6 +29,6 @@ export class LocalMatchmaker implements Matchmaker {
     }
   }
 
-  async register(): Promise<void> {}
-  async unregister(): Promise<void> {}
+  async register(_topic: string, _host: string): Promise<void> {}
+  async unregister(_topic: string, _host: string): Promise<void> {}
 }

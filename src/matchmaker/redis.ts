@@ -29,7 +29,23 @@ export interface RedisMatchmakerOptions {
   startWaitMs?: number;
 }
 
-type Client = ReturnType<typeof createClient>;
+/** A node-redis client for `[matchmaker_redis]`, reconnecting every `reconnectMs`. */
+function newClient(redis: RedisConfig, reconnectMs: number) {
+  return createClient({
+    socket: {
+      host: redis.host,
+      port: redis.port,
+      connectTimeout: DEFAULT_REDIS_CONNECT_TIMEOUT_MS,
+      reconnectStrategy: () => reconnectMs,
+    },
+    password: redis.password ? redis.password : undefined,
+    // Fail commands at once while disconnected, so lookups fall back to
+    // the last good view instead of queueing behind a dead connection.
+    disableOfflineQueue: true,
+  });
+}
+
+type Client = ReturnType<typeof newClient>;
 
 /**
  * `rpc_zmq_matchmaker = redis` (legacy `MatchMakerRedis`). Hosts register
@@ -83,18 +99,7 @@ export class RedisMatchmaker implements Matchmaker {
    */
   async start(): Promise<void> {
     const { redis } = this.opts;
-    const client = createClient({
-      socket: {
-        host: redis.host,
-        port: redis.port,
-        connectTimeout: DEFAULT_REDIS_CONNECT_TIMEOUT_MS,
-        reconnectStrategy: () => this.opts.reconnectMs ?? DEFAULT_REDIS_RECONNECT_MS,
-      },
-      password: redis.password ? redis.password : undefined,
-      // Fail commands at once while disconnected, so lookups fall back to
-      // the last good view instead of queueing behind a dead connection.
-      disableOfflineQueue: true,
-    });
+    const client = newClient(redis, this.opts.reconnectMs ?? DEFAULT_REDIS_RECONNECT_MS);
     this.client = client;
     client.on('error', (err: Error) => this.onError(err));
     client.on('ready', () => this.onReady());

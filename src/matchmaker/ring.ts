@@ -106,7 +106,7 @@ export class RingMatchmaker implements Matchmaker {
     }
   }
 
-  async unregister(): Promise<void> {}
+  async unregister(_topic: string, _host: string): Promise<void> {}
 
   private async doReload(): Promise<void> {
     try {

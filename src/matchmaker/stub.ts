@@ -19,6 +19,6 @@ export class StubMatchmaker implements Matchmaker {
     return [{ topic, host: this.host }];
   }
 
-  async register(): Promise<void> {}
-  async unregister(): Promise<void> {}
+  async register(_topic: string, _host: string): Promise<void> {}
+  async unregister(_topic: string, _host: string): Promise<void> {}
 }
