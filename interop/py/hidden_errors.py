@@ -1,0 +1,5 @@
+"""Exceptions from a module no client allows (they arrive as RemoteError)."""
+
+
+class HiddenError(Exception):
+    pass
