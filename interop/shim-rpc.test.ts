@@ -31,7 +31,9 @@ const clientA = (...args: string[]) => hosts.run('rpc_client.py', [hosts.host(A)
 test('call and cast across hosts; payload and context survive exactly', async () => {
   const r = await clientA('basic', 'itopic');
   assert.equal(r.echo_exact, true);
-  assert.equal(r.echo.big, undefined === r.echo ? 0 : r.echo.big); // parsed by JS: checked exactly in Python above
+  // exact int/float types are checked in Python (echo_exact); JSON here loses them
+  assert.equal(r.echo.text, 'Grüße ☃ 𝄞 \u0000');
+  assert.deepEqual(r.echo.nested, [[1, [2.5, { a: null }]], { t: true, f: false }]);
   assert.equal(r.context.request_id, 'req-00000000-0000-0000-0000-000000000042');
   assert.deepEqual(r.context.roles, ['admin']);
   assert.equal(r.whoami, 'srvB');
