@@ -85,7 +85,7 @@ export class RedisMatchmaker implements Matchmaker {
   private readonly next = new Map<string, number>();
 
   constructor(private readonly opts: RedisMatchmakerOptions) {
-    this.log = opts.log.child({ component: 'matchmaker', matchmaker: 'redis', redis: `${opts.redis.host}:${opts.redis.port}` });
+    this.log = opts.log.child({ component: 'matchmaker', matchmaker: 'redis', host: opts.host, redis: `${opts.redis.host}:${opts.redis.port}` });
   }
 
   private get ttlMs(): number {
