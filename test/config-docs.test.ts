@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { renderOptionsTable } from '../src/config/docs';
+import { ALL_OPTIONS } from '../src/config/options';
+
+test('docs/configuration.md holds the table rendered from options.ts', () => {
+  const doc = fs.readFileSync(path.join(__dirname, '..', 'docs', 'configuration.md'), 'utf8');
+  const m = /<!-- options-table:begin -->\n([\s\S]*?)\n<!-- options-table:end -->/.exec(doc);
+  assert.ok(m, 'table markers present');
+  assert.equal(m[1], renderOptionsTable());
+});
+
+test('every option is documented once with its origin', () => {
+  const table = renderOptionsTable();
+  const seen = new Set<string>();
+  for (const o of ALL_OPTIONS) {
+    const k = `[${o.name.group}] ${o.name.key}`;
+    assert.ok(!seen.has(k), `duplicate ${k}`);
+    seen.add(k);
+    assert.ok(table.includes(`\`${k}\``), k);
+    assert.ok(['seed', 'legacy', 'bridge'].includes(o.origin));
+    assert.ok(o.help.length > 0);
+  }
+  assert.equal(table.split('\n').length, ALL_OPTIONS.length + 2);
+});
