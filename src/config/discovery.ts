@@ -84,7 +84,8 @@ export function listConfigDir(dir: string): string[] {
 
 export function errReason(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
-  return e && e.code ? `${e.code} (${e.message})` : String(err);
+  if (e && e.code) return e.message.includes(e.code) ? e.message : `${e.code}: ${e.message}`;
+  return String(err);
 }
 
 /** Expand `~` like oslo's `_fixpath` and make absolute. */

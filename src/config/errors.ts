@@ -17,12 +17,13 @@ export interface ConfigErrorDetails {
 }
 
 function describe(d: ConfigErrorDetails): string {
-  const where = d.file ? (d.line ? `${d.file}:${d.line}` : d.file) : '(no file)';
+  // Without a file (command line, environment, derived default) the option says where it came from.
+  const where = d.file ? `${d.line ? `${d.file}:${d.line}` : d.file}: ` : '';
   const opt = d.option ?? '(no option)';
   const val = d.value === null ? '(unset)' : JSON.stringify(d.value);
   const why = d.reason ? `: ${d.reason}` : '';
   // One line on purpose: start-up failures are read in journald / a terminal.
-  return `${where}: ${opt} = ${val} is not valid${why}; accepted: ${d.accepted}`.replace(/[\r\n]+/g, ' ');
+  return `${where}${opt} = ${val} is not valid${why}; accepted: ${d.accepted}`.replace(/[\r\n]+/g, ' ');
 }
 
 /**
