@@ -1,0 +1,52 @@
+"""A shim RPCClient (oslo.messaging, transport_url zmq://) calling a legacy node.
+
+usage: legacy_calls.py CONF TOPIC; prints one JSON result line. The context
+and requests are those of the golden captures (local/call.json, cast.json)
+so the test can compare the frames the legacy node received with them.
+"""
+import json
+import os
+import sys
+
+import oslo_messaging
+from oslo_config import cfg
+
+CONF, TOPIC = sys.argv[1], sys.argv[2]
+# Exactly the captures' context (key order included).
+CTXT = {"user_id": "u-anchor", "project_id": "p-anchor",
+        "request_id": "req-00000000-0000-0000-0000-000000000001"}
+
+
+def describe(exc):
+    return {"type": type(exc).__name__, "mro": [c.__name__ for c in type(exc).__mro__],
+            "str": str(exc)[:2000]}
+
+
+def run():
+    conf = cfg.ConfigOpts()
+    conf([], default_config_files=[CONF])
+    t = oslo_messaging.get_rpc_transport(conf, "zmq://", allowed_remote_exmods=["builtins"])
+    c = oslo_messaging.get_rpc_client(t, oslo_messaging.Target(topic=TOPIC, version="1.0"),
+                                      timeout=20)
+    out = {"echo": c.call(CTXT, "echo", value="hello")}
+    out["echo_exact"] = c.call(CTXT, "echo", value={"f": 1.0, "big": 2 ** 63 - 1, "s": "\u2603"})
+    out["echo_exact_ok"] = (out["echo_exact"] == {"f": 1.0, "big": 2 ** 63 - 1, "s": "\u2603"}
+                            and isinstance(out["echo_exact"]["f"], float))
+    try:
+        c.call(CTXT, "fail", message="legacy-boom")
+        out["fail"] = None
+    except Exception as exc:  # noqa: BLE001 - reported to the test
+        out["fail"] = describe(exc)
+    c.cast(CTXT, "record", mode="topic", note="c1")
+    t.cleanup()
+    return out
+
+
+if __name__ == "__main__":
+    try:
+        result = run()
+    except Exception as exc:  # noqa: BLE001
+        result = {"fatal": describe(exc)}
+    sys.stdout.write(json.dumps(result) + "\n")
+    sys.stdout.flush()
+    os._exit(0)
