@@ -180,9 +180,10 @@ export class Receiver {
   }
 
   private refuse(problem: RefusalProblem, frames: Buffer[]): void {
-    this.counters.inc(`receiver.refused.${problem}`);
+    const name = `receiver.refused.${problem}`;
+    this.counters.inc(name);
     this.log.warn(
-      { problem, nframes: frames.length, msg_id: printable(frames[0]), topic: printable(frames[1]), style: printable(frames[2], 32) },
+      { problem, refused_total: this.counters.get(name), nframes: frames.length, msg_id: printable(frames[0]), topic: printable(frames[1]), style: printable(frames[2], 32) },
       'refused malformed message',
     );
   }
