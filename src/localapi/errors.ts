@@ -1,0 +1,54 @@
+import { BridgeError, EXIT_STARTUP } from '../errors';
+
+/**
+ * Local API errors. Their `code` is what the shim sees in `{op: "error", code}`
+ * (docs/local-api.md), except the start-up errors, which stop the daemon.
+ */
+
+/** A malformed frame: the connection is answered PROTOCOL and closed. */
+export class ProtocolError extends BridgeError {
+  constructor(detail: string) {
+    super('PROTOCOL', `local API protocol error: ${detail}`);
+  }
+}
+
+/** A request field is missing or has the wrong type. */
+export class InvalidFieldError extends BridgeError {
+  constructor(op: string, field: string, expected: string) {
+    super('INVALID', `local API op ${op}: field ${field} must be ${expected}`);
+  }
+}
+
+/** The matchmaker returned no host for a topic. */
+export class NoRouteError extends BridgeError {
+  constructor(topic: string, matchmaker: string) {
+    super('NO_ROUTE', `no host for topic ${topic} (matchmaker ${matchmaker}); is any server listening on it, and does the matchmaker (rpc_zmq_matchmaker, ring file, redis) know it?`);
+  }
+}
+
+/** The daemon is stopping. */
+export class LocalApiShutdownError extends BridgeError {
+  constructor() {
+    super('SHUTDOWN', 'the daemon is shutting down');
+  }
+}
+
+/** Another daemon answers on the local API socket path. */
+export class LocalSocketInUseError extends BridgeError {
+  readonly exitCode = EXIT_STARTUP;
+  constructor(path: string) {
+    super(
+      'STARTUP_LOCAL_SOCKET_IN_USE',
+      `another daemon is already serving the local API on ${path}; stop it, or give this one its own [zmq_bridge] local_socket / rpc_zmq_ipc_dir`,
+    );
+  }
+}
+
+/** The local API socket could not be created. */
+export class LocalSocketFailedError extends BridgeError {
+  readonly exitCode = EXIT_STARTUP;
+  constructor(path: string, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super('STARTUP_LOCAL_SOCKET_FAILED', `cannot serve the local API on ${path}: ${why}; check [zmq_bridge] local_socket and the directory's permissions`, { cause });
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Local API framing: a 4-byte unsigned big-endian length, then that many
+ * bytes of one msgpack map. Encoded with records disabled so Python's
+ * `msgpack.unpackb(raw=False)` reads it.
+ */
+import { Packr, Unpackr } from 'msgpackr';
+import { ProtocolError } from './errors';
+
+/** Largest frame payload accepted or sent, in bytes (64 MiB). */
+export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+/** Bytes of the length prefix. */
+export const LENGTH_BYTES = 4;
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+
+/** One frame, prefix included. */
+export function encodeFrame(obj: Record<string, unknown>): Buffer {
+  const body = packr.pack(obj);
+  const out = Buffer.allocUnsafe(LENGTH_BYTES + body.length);
+  out.writeUInt32BE(body.length, 0);
+  body.copy(out, LENGTH_BYTES);
+  return out;
+}
+
+/** Reassembles frames from stream chunks. */
+export class FrameDecoder {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+
+  /** Feed a chunk; returns the complete frames' decoded maps. Throws {@link ProtocolError}. */
+  push(chunk: Buffer): Record<string, unknown>[] {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    const out: Record<string, unknown>[] = [];
+    for (;;) {
+      if (this.buffered < LENGTH_BYTES) return out;
+      if (this.chunks[0]!.length < LENGTH_BYTES) this.flatten();
+      const n = this.chunks[0]!.readUInt32BE(0);
+      if (n > MAX_FRAME_BYTES) throw new ProtocolError(`frame of ${n} bytes exceeds the ${MAX_FRAME_BYTES}-byte limit`);
+      if (this.buffered < LENGTH_BYTES + n) return out;
+      this.flatten();
+      const all = this.chunks[0]!;
+      const body = all.subarray(LENGTH_BYTES, LENGTH_BYTES + n);
+      const rest = all.subarray(LENGTH_BYTES + n);
+      this.chunks = rest.length ? [rest] : [];
+      this.buffered = rest.length;
+      let obj: unknown;
+      try {
+        obj = unpackr.unpack(body);
+      } catch (e) {
+        throw new ProtocolError(`frame is not valid msgpack (${(e as Error).message})`);
+      }
+      if (obj === null || typeof obj !== 'object' || Array.isArray(obj) || Buffer.isBuffer(obj)) throw new ProtocolError('frame is not a msgpack map');
+      if (typeof (obj as { op?: unknown }).op !== 'string') throw new ProtocolError('frame has no string op');
+      out.push(obj as Record<string, unknown>);
+    }
+  }
+
+  private flatten(): void {
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
+  }
+}

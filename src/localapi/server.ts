@@ -1,0 +1,155 @@
+/**
+ * The local API's unix socket server: one {@link Session} per shim
+ * connection, frames decoded and handed to {@link LocalApi}. At start a stale
+ * socket file (nobody answers on it) is removed; a live one means another
+ * daemon owns it and start-up is refused.
+ */
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { chmod, mkdir, unlink, lstat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Logger } from '../log';
+import type { Counters } from '../metrics/counters';
+import type { ReplyWaiter } from '../sender/reply-waiter';
+import { LocalSocketFailedError, LocalSocketInUseError } from './errors';
+import { FrameDecoder, encodeFrame } from './framing';
+import type { LocalApi } from './handlers';
+import type { ListenerRegistry } from './registry';
+import { Session } from './session';
+
+/** How long to wait for an existing socket file to answer before calling it stale, in milliseconds. */
+export const DEFAULT_PROBE_TIMEOUT_MS = 1_000;
+
+export interface LocalApiServerOptions {
+  /** `[zmq_bridge] local_socket`. */
+  path: string;
+  /** `[zmq_bridge] local_socket_mode` (e.g. 0o660). */
+  mode: number;
+  api: LocalApi;
+  registry: ListenerRegistry;
+  waiter: ReplyWaiter;
+  log: Logger;
+  counters: Counters;
+}
+
+/** True when something accepts connections on the unix socket `path`. */
+function probe(path: string, ms = DEFAULT_PROBE_TIMEOUT_MS): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = createConnection(path);
+    const done = (live: boolean): void => {
+      clearTimeout(t);
+      c.destroy();
+      resolve(live);
+    };
+    const t = setTimeout(() => done(true), ms);
+    c.once('connect', () => done(true));
+    c.once('error', () => done(false));
+  });
+}
+
+export class LocalApiServer {
+  readonly name = 'localapi';
+  private server: Server | null = null;
+  private readonly sessions = new Map<number, Session>();
+  private nextId = 1;
+  private readonly log: Logger;
+  private readonly counters: Counters;
+
+  constructor(private readonly opts: LocalApiServerOptions) {
+    this.log = opts.log;
+    this.counters = opts.counters;
+  }
+
+  get path(): string {
+    return this.opts.path;
+  }
+
+  /** Open sessions. */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  async start(): Promise<void> {
+    const path = this.opts.path;
+    try {
+      await mkdir(dirname(path), { recursive: true });
+    } catch (err) {
+      throw new LocalSocketFailedError(path, err);
+    }
+    const exists = await lstat(path).then(
+      () => true,
+      () => false,
+    );
+    if (exists) {
+      if (await probe(path)) throw new LocalSocketInUseError(path);
+      this.log.warn({ path }, 'removing stale local API socket file');
+      await unlink(path).catch(() => {});
+    }
+    const server = createServer((sock) => this.accept(sock));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) => reject(new LocalSocketFailedError(path, err)));
+      server.listen(path, () => resolve());
+    });
+    server.on('error', (err) => this.log.error({ err, path }, 'local API server error'));
+    try {
+      await chmod(path, this.opts.mode);
+    } catch (err) {
+      server.close();
+      throw new LocalSocketFailedError(path, err);
+    }
+    this.server = server;
+    this.log.info({ path, mode: this.opts.mode.toString(8) }, 'local API listening');
+  }
+
+  private accept(sock: Socket): void {
+    const id = this.nextId++;
+    const session = new Session(id, sock, (s) => this.overflow(s));
+    this.sessions.set(id, session);
+    this.counters.inc('localapi.sessions.opened');
+    const decoder = new FrameDecoder();
+    sock.on('data', (chunk: Buffer) => {
+      let frames: Record<string, unknown>[];
+      try {
+        frames = decoder.push(chunk);
+      } catch (err) {
+        this.counters.inc('localapi.protocol_errors');
+        this.log.warn({ err, session: id, pid: session.pid }, 'local API protocol error: closing the connection');
+        if (!sock.destroyed) sock.end(encodeFrame({ op: 'error', code: 'PROTOCOL', message: (err as Error).message }));
+        session.markClosed();
+        sock.pause();
+        return;
+      }
+      for (const f of frames) void this.opts.api.handle(session, f);
+    });
+    sock.on('error', (err) => this.log.debug({ err, session: id }, 'local API connection error'));
+    sock.on('close', () => this.closed(session));
+  }
+
+  private overflow(s: Session): void {
+    this.counters.inc('localapi.deliver.overflow');
+    this.log.error({ session: s.id, pid: s.pid }, 'shim is not reading its deliveries: message dropped');
+  }
+
+  private closed(s: Session): void {
+    if (!this.sessions.delete(s.id)) return;
+    s.markClosed();
+    this.counters.inc('localapi.sessions.closed');
+    this.opts.registry.removeOwner(s);
+    for (const msgId of [...s.calls.keys()]) this.opts.waiter.cancel(msgId, 'the shim disconnected');
+    s.calls.clear();
+    this.log.info({ session: s.id, pid: s.pid }, 'shim disconnected');
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    for (const s of [...this.sessions.values()]) {
+      s.write({ op: 'error', code: 'SHUTDOWN', message: 'the daemon is shutting down' });
+      s.end();
+      this.closed(s);
+    }
+    if (server) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await unlink(this.opts.path).catch(() => {});
+    }
+  }
+}

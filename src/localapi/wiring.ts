@@ -1,0 +1,69 @@
+/**
+ * Builds the RPC half of the daemon from its parts: sender (with the local
+ * short-circuit into the receiver), reply waiter and listener registry (both
+ * receiver sinks, in that order), the local API handlers and its server.
+ * The daemon (src/daemon.ts) adds the sinks and lifecycles; tests use it to
+ * assemble the same thing.
+ */
+import type * as zmq from 'zeromq';
+import type { BridgeConfig } from '../config/types';
+import type { Logger } from '../log';
+import type { Counters } from '../metrics/counters';
+import type { Matchmaker } from '../matchmaker/types';
+import { Sender, type LocalDispatch, type SenderOptions } from '../sender/sender';
+import { ReplyWaiter } from '../sender/reply-waiter';
+import { LocalApi } from './handlers';
+import { ListenerRegistry } from './registry';
+import { LocalApiServer } from './server';
+
+export interface RpcPartsOptions {
+  config: BridgeConfig;
+  matchmaker: Matchmaker;
+  /** The receiver (for the short-circuit of messages to this host). */
+  local: LocalDispatch | null;
+  /** A child logger per component name. */
+  logger: (component: string) => Logger;
+  counters: Counters;
+  context?: zmq.Context;
+  /** Pool overrides (tests). */
+  pool?: SenderOptions['pool'];
+}
+
+export interface RpcParts {
+  sender: Sender;
+  waiter: ReplyWaiter;
+  registry: ListenerRegistry;
+  api: LocalApi;
+  server: LocalApiServer;
+  /** Stop order: local API first (no new work), then fail pending calls, then close peers. */
+  stop(): Promise<void>;
+}
+
+export function buildRpcParts(o: RpcPartsOptions): RpcParts {
+  const { config, counters } = o;
+  const sender = new Sender({ config, log: o.logger('sender'), counters, local: o.local, context: o.context, pool: o.pool });
+  const waiter = new ReplyWaiter(o.logger('reply-waiter'), counters);
+  const registry = new ListenerRegistry({ host: config.host, matchmaker: o.matchmaker, log: o.logger('listeners'), counters });
+  const api = new LocalApi({ config, matchmaker: o.matchmaker, sender, waiter, registry, counters, log: o.logger('localapi') });
+  const server = new LocalApiServer({
+    path: config.bridge.localSocket,
+    mode: config.bridge.localSocketMode,
+    api,
+    registry,
+    waiter,
+    log: o.logger('localapi'),
+    counters,
+  });
+  return {
+    sender,
+    waiter,
+    registry,
+    api,
+    server,
+    async stop() {
+      await server.stop();
+      waiter.close();
+      sender.close();
+    },
+  };
+}
