@@ -17,6 +17,10 @@ import { Counters } from './metrics/counters';
 import { Receiver } from './receiver/receiver';
 import type { LocalSink } from './receiver/sink';
 import { prepareIpcDir } from './receiver/ipc-dir';
+import { createMatchmaker } from './matchmaker/factory';
+import { BrokerRole } from './matchmaker/broker-role';
+import type { Matchmaker } from './matchmaker/types';
+import { buildRpcParts, type RpcParts } from './localapi/wiring';
 import { resolveLogLevel } from './config/log-level';
 
 /** A part of the daemon with a lifecycle. */
@@ -46,6 +50,10 @@ export class Daemon {
   readonly sinks: LocalSink[];
   readonly receiver: Receiver;
   readonly context: zmq.Context;
+  /** Chosen by `rpc_zmq_matchmaker`. */
+  readonly matchmaker: Matchmaker;
+  /** Sender, reply waiter, shim listeners, local API server. */
+  readonly rpc: RpcParts;
   private cfg: BridgeConfig;
   private readonly log: Logger;
   private readonly loggers: Logger[] = [];
@@ -64,6 +72,15 @@ export class Daemon {
       log: this.logger('receiver'),
       counters: this.counters,
       sinks: this.sinks,
+      context: this.context,
+    });
+    this.matchmaker = createMatchmaker(config, { log: this.logger('matchmaker'), counters: this.counters });
+    this.rpc = buildRpcParts({
+      config,
+      matchmaker: this.matchmaker,
+      local: this.receiver,
+      logger: (c) => this.logger(c),
+      counters: this.counters,
       context: this.context,
     });
     this.buildComponents();
@@ -104,7 +121,36 @@ export class Daemon {
       stop: () => receiver.stop(),
       reload: (config) => receiver.reload(config),
     });
-    // 2. (next: matchmaker, sender, reply waiter sink, local API, broker role)
+    // 2. matchmaker: routes for the sender, registrations for the shims' listeners.
+    const matchmaker = this.matchmaker;
+    this.addComponent({
+      name: 'matchmaker',
+      start: () => matchmaker.start(),
+      stop: () => matchmaker.stop(),
+      reload: async () => {
+        await matchmaker.reload?.();
+      },
+    });
+    // 3. sender + reply waiter + shim listeners + local API (sinks: reply waiter first, then listeners).
+    const rpc = this.rpc;
+    this.addSink(rpc.waiter);
+    this.addSink(rpc.registry);
+    this.addComponent({ name: 'localapi', start: () => rpc.server.start(), stop: () => rpc.stop() });
+    // 4. broker role ([zmq_bridge] broker_role): matchmaker services, and a sink that
+    //    forwards bare topics; asked before the listener registry, which would
+    //    otherwise take bare topics for this host's own listeners.
+    if (this.cfg.bridge.brokerRole) {
+      const role = new BrokerRole({
+        bindAddress: this.cfg.bindAddress,
+        brokerPort: this.cfg.bridge.brokerPort,
+        schedulerPort: this.cfg.bridge.schedulerPort,
+        log: this.logger('broker-role'),
+        counters: this.counters,
+        sender: rpc.sender,
+      });
+      this.addSink(role, this.sinks.indexOf(rpc.registry));
+      this.addComponent(role);
+    }
   }
 
   /** Start every component in order; on failure stop those started and rethrow. */
