@@ -1,0 +1,142 @@
+"""Client-side scenarios for interop/shim-more.test.ts; prints one JSON result line.
+
+usage: shim_more.py SCENARIO ARG...
+  notify CONF TOPIC DRIVER TAG N         oslo Notifier (driver messaging / messagingv2)
+  legacy IPC_DIR TOPIC SERVER NOTE_TOPIC the old impl_zmq module API
+  fork CONF TOPIC N                      a transport made before os.fork(), used by both
+  restart CONF TOPIC SERVER SECONDS      a call in flight while the test restarts our daemon
+"""
+import json
+import os
+import sys
+import time
+import types
+
+import oslo_messaging
+from oslo_config import cfg
+
+SCENARIO, ARGS = sys.argv[1], sys.argv[2:]
+CTXT = {"user_id": "u-more", "project_id": "p-more",
+        "request_id": "req-00000000-0000-0000-0000-000000000077"}
+
+
+def describe(exc):
+    return {"type": type(exc).__name__, "mro": [c.__name__ for c in type(exc).__mro__],
+            "str": str(exc)[:1000]}
+
+
+def load(path):
+    conf = cfg.ConfigOpts()
+    conf([], default_config_files=[path])
+    return conf
+
+
+def notify(conf_path, topic, driver, tag, n):
+    conf = load(conf_path)
+    t = oslo_messaging.get_notification_transport(conf, "zmq://")
+    notifier = oslo_messaging.Notifier(t, publisher_id="nzb.publisher", driver=driver,
+                                       topics=[topic])
+    for i in range(int(n)):
+        notifier.info(CTXT, "nzb.event", {"i": i, "tag": tag, "f": 1.0, "big": 2 ** 63 - 1})
+    notifier.error(CTXT, "nzb.failed", {"i": -1, "tag": tag, "f": 2.0})
+    t.cleanup()
+    return {"sent": int(n) + 1}
+
+
+def legacy(ipc_dir, topic, server, note_topic):
+    from nova_zmq_bridge import impl_zmq
+    conf = types.SimpleNamespace(rpc_zmq_ipc_dir=ipc_dir, rpc_response_timeout=20,
+                                 allowed_rpc_exception_modules=["builtins"])
+    ctx = impl_zmq.RpcContext(CTXT)
+    out = {"call": impl_zmq.call(conf, ctx, topic, {"method": "echo", "args": {"value": 1.5}})}
+    out["call_float"] = isinstance(out["call"]["value"], float)
+    out["directed"] = impl_zmq.call(conf, ctx, "%s.%s" % (topic, server),
+                                    {"method": "echo", "args": {"value": "d"}})
+    out["multicall"] = list(impl_zmq.multicall(conf, ctx, topic,
+                                               {"method": "echo", "args": {"value": [1, 2]}}))
+    try:
+        impl_zmq.call(conf, ctx, topic, {"method": "fail", "args": {"message": "legacy-mod-boom"}})
+        out["fail"] = None
+    except Exception as exc:  # noqa: BLE001
+        out["fail"] = describe(exc)
+    impl_zmq.cast(conf, ctx, topic, {"method": "record", "args": {"note": "l-cast"}})
+    impl_zmq.fanout_cast(conf, ctx, topic, {"method": "record", "args": {"note": "l-fanout"}})
+    impl_zmq.cast_to_server(conf, ctx, {"hostname": server}, "%s.%s" % (topic, server),
+                            {"method": "record", "args": {"note": "l-to-server"}})
+    impl_zmq.notify(conf, ctx, note_topic + ".info",
+                    {"message_id": "9f6c2b0e-0000-4000-8000-000000000001",
+                     "publisher_id": "legacy.host", "event_type": "legacy.event",
+                     "priority": "INFO", "payload": {"tag": "legacy-notify", "f": 1.0},
+                     "timestamp": "2026-11-25 09:49:58.250445"})
+    impl_zmq.cleanup()
+    return out
+
+
+def fork(conf_path, topic, n):
+    n = int(n)
+    t = oslo_messaging.get_rpc_transport(load(conf_path), "zmq://")
+    c = oslo_messaging.get_rpc_client(t, oslo_messaging.Target(topic=topic), timeout=20)
+    out = {"before": c.call(CTXT, "echo", value="parent-before")}
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(rfd)
+        try:
+            res = {"ok": sum(1 for i in range(n) if c.call(CTXT, "echo", value="c%d" % i) == "c%d" % i),
+                   "pid": os.getpid()}
+            c.cast(CTXT, "record", note="from-child")
+        except Exception as exc:  # noqa: BLE001
+            res = {"error": describe(exc)}
+        os.write(wfd, json.dumps(res).encode())
+        os._exit(0)
+    os.close(wfd)
+    out["parent_ok"] = sum(1 for i in range(n) if c.call(CTXT, "echo", value="p%d" % i) == "p%d" % i)
+    c.cast(CTXT, "record", note="from-parent")
+    chunks = []
+    while True:
+        b = os.read(rfd, 65536)
+        if not b:
+            break
+        chunks.append(b)
+    os.waitpid(pid, 0)
+    out["child"] = json.loads(b"".join(chunks) or b"{}")
+    out["parent_pid"] = os.getpid()
+    t.cleanup()
+    return out
+
+
+def restart(conf_path, topic, server, seconds):
+    t = oslo_messaging.get_rpc_transport(load(conf_path), "zmq://")
+    c = oslo_messaging.get_rpc_client(t, oslo_messaging.Target(topic=topic, server=server),
+                                      timeout=60)
+    out = {}
+    try:
+        out["inflight"] = c.call(CTXT, "sleep", seconds=float(seconds))
+    except Exception as exc:  # noqa: BLE001
+        out["inflight_error"] = describe(exc)
+    deadline = time.monotonic() + 30
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            out["after"] = c.call(CTXT, "echo", value="after-restart")
+            break
+        except oslo_messaging.MessagingException as exc:
+            out.setdefault("retry_errors", []).append(type(exc).__name__)
+            if time.monotonic() > deadline:
+                out["after_error"] = describe(exc)
+                break
+            time.sleep(0.5)
+    out["attempts"] = attempts
+    t.cleanup()
+    return out
+
+
+if __name__ == "__main__":
+    try:
+        result = {"notify": notify, "legacy": legacy, "fork": fork, "restart": restart}[SCENARIO](*ARGS)
+    except Exception as exc:  # noqa: BLE001
+        result = {"fatal": describe(exc)}
+    sys.stdout.write(json.dumps(result) + "\n")
+    sys.stdout.flush()
+    os._exit(0)

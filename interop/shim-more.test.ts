@@ -1,0 +1,122 @@
+// More of the shim against live daemons on 127.0.0.2 (A) / 127.0.0.3 (B):
+// notifications (both notifier drivers, pools), the legacy impl_zmq module
+// API, a transport used across os.fork(), and the client's daemon restarting
+// under an in-flight call.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Hosts, type Peer } from './support/shim-hosts';
+
+const A = '127.0.0.2';
+const B = '127.0.0.3';
+const PORT = 25300;
+let hosts: Hosts;
+let l1: Peer; // pool p1
+let l2: Peer; // pool p2
+let l3: Peer; // pool p1 too
+let legA: Peer;
+let legB: Peer;
+let rpcB: Peer;
+
+before(async () => {
+  hosts = new Hosts(PORT, [A, B], {
+    'nzbnotes-info': [B], 'nzbnotes-error': [B], nzbleg: [A, B], nzbrpc: [B],
+  });
+  await hosts.startDaemon(hosts.host(A));
+  await hosts.startDaemon(hosts.host(B));
+  const confB = hosts.host(B).conf;
+  l1 = await hosts.startPeer('notify_listener.py', [confB, 'nzbnotes', 'p1', 'L1']);
+  l2 = await hosts.startPeer('notify_listener.py', [confB, 'nzbnotes', 'p2', 'L2']);
+  l3 = await hosts.startPeer('notify_listener.py', [confB, 'nzbnotes', 'p1', 'L3']);
+  legA = await hosts.startPeer('legacy_module.py', [hosts.host(A).ipcDir, 'nzbleg', 'legA']);
+  legB = await hosts.startPeer('legacy_module.py', [hosts.host(B).ipcDir, 'nzbleg', 'legB']);
+  rpcB = await hosts.startPeer('rpc_server.py', [confB, 'nzbrpc', B, 'rpcB', 'threading']);
+});
+
+after(async () => {
+  for (const p of [l1, l2, l3, legA, legB, rpcB]) await p?.stop().catch(() => undefined);
+  await hosts?.close();
+});
+
+const notes = (p: Peer, tag: string) => p.events.filter((e) => e.event === 'notification' && e.payload?.tag === tag);
+const key = (e: any) => `${e.priority}:${e.payload.i}`;
+
+for (const [driver, tag] of [['messagingv2', 'v2'], ['messaging', 'v1']] as const) {
+  test(`notifications (${driver}): topic.priority across hosts, one copy per pool`, async (t) => {
+    const N = 5;
+    const r = await hosts.run('shim_more.py', ['notify', hosts.host(A).conf, 'nzbnotes', driver, tag, String(N)]);
+    assert.equal(r.sent, N + 1);
+    const all = [...Array(N).keys()].map((i) => `info:${i}`).concat(['error:-1']).sort();
+    // pool p2 has one member: it gets everything
+    await l2.waitFor(() => notes(l2, tag).length >= N + 1);
+    assert.deepEqual(notes(l2, tag).map(key).sort(), all);
+    // pool p1 has two members: together they get everything, each message once
+    await l1.waitFor(() => notes(l1, tag).length + notes(l3, tag).length >= N + 1);
+    assert.deepEqual([...notes(l1, tag), ...notes(l3, tag)].map(key).sort(), all);
+    t.diagnostic(`pool p1 split: L1 ${notes(l1, tag).length}, L3 ${notes(l3, tag).length}`);
+    for (const e of notes(l2, tag)) {
+      assert.equal(e.publisher_id, 'nzb.publisher');
+      assert.equal(e.event_type, e.priority === 'info' ? 'nzb.event' : 'nzb.failed');
+      assert.equal(e.ctxt.user_id, 'u-more');
+      assert.equal(e.ctxt.request_id, 'req-00000000-0000-0000-0000-000000000077');
+      assert.equal(e.float_ok, true);
+      assert.equal(e.big_ok, true);
+      assert.match(e.message_id, /^[0-9a-f-]{36}$/);
+    }
+  });
+}
+
+test('legacy impl_zmq module: call, multicall, failure, cast, fanout_cast, cast_to_server, notify', async () => {
+  const r = await hosts.run('shim_more.py', ['legacy', hosts.host(A).ipcDir, 'nzbleg', B, 'nzbnotes']);
+  assert.equal(r.call.value, 1.5);
+  assert.equal(r.call_float, true);
+  assert.equal(r.call.user_id, 'u-more');
+  assert.ok(['legA', 'legB'].includes(r.call.name));
+  assert.equal(r.directed.name, 'legB');
+  assert.deepEqual(r.multicall.map((x: any) => x.value), [[1, 2]]);
+  assert.ok(r.fail, 'the failing call raised');
+  assert.ok(r.fail.mro.includes('ValueError'), JSON.stringify(r.fail));
+  assert.match(r.fail.str, /legacy-mod-boom/);
+  const cast = (p: Peer, note: string) => p.events.find((e) => e.event === 'cast' && e.note === note);
+  await legA.waitFor((e) => e.event === 'cast' && e.note === 'l-fanout');
+  await legB.waitFor((e) => e.event === 'cast' && e.note === 'l-fanout');
+  const toServer = await legB.waitFor((e) => e.event === 'cast' && e.note === 'l-to-server');
+  assert.equal(toServer.ctxt.project_id, 'p-more');
+  await legA.waitFor(() => Boolean(cast(legA, 'l-cast') || cast(legB, 'l-cast')));
+  const ev = await l2.waitFor((e) => e.event === 'notification' && e.payload?.tag === 'legacy-notify');
+  assert.equal(ev.event_type, 'legacy.event');
+  assert.equal(ev.publisher_id, 'legacy.host');
+  assert.equal(ev.ctxt.user_id, 'u-more');
+  assert.equal(ev.float_ok, true);
+  // a bare cast went to exactly one consumer; the directed one only to B
+  assert.equal(Number(Boolean(cast(legA, 'l-cast'))) + Number(Boolean(cast(legB, 'l-cast'))), 1);
+  assert.equal(cast(legA, 'l-to-server'), undefined);
+});
+
+test('fork: a transport made before os.fork() works in the parent and the child', async () => {
+  const N = 20;
+  const r = await hosts.run('shim_more.py', ['fork', hosts.host(A).conf, 'nzbrpc', String(N)]);
+  assert.equal(r.before, 'parent-before');
+  assert.equal(r.parent_ok, N);
+  assert.deepEqual(r.child.error, undefined);
+  assert.equal(r.child.ok, N);
+  assert.notEqual(r.child.pid, r.parent_pid);
+  await rpcB.waitFor((e) => e.event === 'cast' && e.note === 'from-child');
+  await rpcB.waitFor((e) => e.event === 'cast' && e.note === 'from-parent');
+});
+
+test("restart of the client's daemon under an in-flight call: clean MessagingException, then new calls work", async (t) => {
+  const running = hosts.run('shim_more.py', ['restart', hosts.host(A).conf, 'nzbleg', B, '7']);
+  await legB.waitFor((e) => e.event === 'sleeping' && e.seconds === 7, 30_000);
+  const h = hosts.host(A);
+  await hosts.stopDaemon(h);
+  await hosts.startDaemon(h);
+  const r = await running;
+  t.diagnostic(JSON.stringify({ inflight_error: r.inflight_error?.type, retry_errors: r.retry_errors, attempts: r.attempts }));
+  assert.equal(r.inflight, undefined, 'the in-flight call cannot have a result');
+  assert.ok(r.inflight_error, JSON.stringify(r));
+  assert.ok(r.inflight_error.mro.includes('MessagingException'), JSON.stringify(r.inflight_error));
+  assert.ok(!r.inflight_error.mro.includes('TransportDriverError'), JSON.stringify(r.inflight_error));
+  assert.equal(r.after_error, undefined, JSON.stringify(r));
+  assert.equal(r.after.value, 'after-restart');
+  assert.equal(r.after.name, 'legB');
+});
