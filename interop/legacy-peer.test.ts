@@ -12,6 +12,7 @@ import { loadVectors, type Vector } from '../test/support/vectors';
 
 const A = '127.0.0.2';
 const P = '127.0.0.4'; // the legacy node
+const C = '127.0.0.5'; // a legacy host whose receiver is a bridge daemon
 const PORT = 25100;
 const SYSTEM_PY = '/usr/bin/python3';
 // The captures' context, key order included.
@@ -19,6 +20,7 @@ const CTX = { user_id: 'u-anchor', project_id: 'p-anchor', request_id: 'req-0000
 
 let hosts: Hosts;
 let legacy: PeerT;
+let relay: PeerT; // legacy consumer on C's ipc sockets
 let srvA: PeerT;
 const vectors = new Map<string, Vector>();
 
@@ -36,16 +38,21 @@ function send(cmd: object): void {
 
 before(async () => {
   for (const v of loadVectors()) vectors.set(v.file, v);
-  hosts = new Hosts(PORT, [A], { ltopic: [A], anchor: [P] });
+  hosts = new Hosts(PORT, [A, C], { ltopic: [A], anchor: [P], relay: [C], 'notifications-info': [P] });
   await hosts.startDaemon(hosts.host(A));
+  await hosts.startDaemon(hosts.host(C));
   srvA = await hosts.startPeer('rpc_server.py', [hosts.host(A).conf, 'ltopic', A, 'srvA', 'threading']);
   const proc = spawn(SYSTEM_PY, [join(PYDIR, 'legacy_peer.py'), P, String(PORT)], { stdio: ['pipe', 'pipe', 'pipe'] });
   legacy = new Peer(proc);
   await legacy.waitFor((e) => e.event === 'ready');
+  const relayProc = spawn(SYSTEM_PY, [join(PYDIR, 'legacy_peer.py'), C, String(PORT), hosts.host(C).ipcDir, 'relay'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  relay = new Peer(relayProc);
+  await relay.waitFor((e) => e.event === 'ready');
 });
 
 after(async () => {
   await legacy?.stop().catch(() => undefined);
+  await relay?.stop().catch(() => undefined);
   await srvA?.stop().catch(() => undefined);
   await hosts?.close();
 });
@@ -100,27 +107,62 @@ test('legacy caller -> shim RPCServer: exact values and a failing method as [{"e
   assert.deepEqual(frames(redumped.redumped_b64)[0], frames(got.frames_b64)[3]);
 });
 
-test('shim RPCClient -> legacy node: requests are the captured frames; results and failures come back', async () => {
-  const before = legacy.events.length;
-  const r = await hosts.run('legacy_calls.py', [hosts.host(A).conf, 'anchor']);
+/** A shim RPCClient (and Notifier) on A sends the captures' requests to a legacy consumer of `topic` on `host`. */
+async function clientToLegacy(node: PeerT, topic: string, host: string, notify: boolean): Promise<void> {
+  const before = node.events.length;
+  const r = await hosts.run('legacy_calls.py', [hosts.host(A).conf, topic, host, ...(notify ? ['notify'] : [])]);
   assert.equal(r.echo, 'hello');
   assert.equal(r.echo_exact_ok, true, JSON.stringify(r.echo_exact));
   assert.ok(r.fail, 'the failing call raised');
   assert.ok(r.fail.mro.includes('ValueError'), JSON.stringify(r.fail));
   assert.match(r.fail.str, /legacy-boom/);
 
-  const cast = await legacy.waitFor((e) => e.event === 'recv' && text(frames(e.frames_b64))[3]!.includes('"record"'));
-  assert.deepEqual(text(frames(cast.frames_b64)), fromCapture('local/cast.json', 0, [['anchor.localhost', `anchor.${P}`]]));
-
-  const recvd = legacy.events.slice(before).filter((e) => e.event === 'recv').map((e) => text(frames(e.frames_b64)));
-  const hello = recvd.find((f) => f[3]!.includes('"value": "hello"'));
-  assert.ok(hello, 'the echo call arrived');
+  const nExpected = 6 + (notify ? 2 : 0); // three calls, three casts, notifications
+  await node.waitFor(() => node.events.slice(before).filter((e) => e.event === 'recv').length >= nExpected);
+  const recvd = node.events.slice(before).filter((e) => e.event === 'recv');
+  assert.equal(recvd.length, nExpected);
+  const all = recvd.map((e) => text(frames(e.frames_b64)));
+  const onTopic = [['anchor.localhost', `${topic}.${host}`]] as Array<[string, string]>;
+  const find = (needle: string) => {
+    const hit = all.find((f) => f[f.length - 1]!.includes(needle) || f[3]!.includes(needle));
+    assert.ok(hit, `received ${needle}: ${JSON.stringify(all)}`);
+    return hit;
+  };
+  assert.deepEqual(find('"note": "c1"'), fromCapture('local/cast.json', 0, onTopic));
+  assert.deepEqual(find('"note": "d1"'), fromCapture('local/cast_direct.json', 0, onTopic));
+  assert.deepEqual(find('"note": "f1"'), fromCapture('local/cast_fanout.json', 0, onTopic));
+  const hello = find('"value": "hello"');
   const msgId = JSON.parse(hello[3]!)[1].args.msg_id as string;
   assert.match(msgId, /^[0-9a-f]{32}$/);
   const capturedId = JSON.parse(vectors.get('local/call.json')!.messages[0]!.frames[3]!.toString())[1].args.msg_id;
-  assert.deepEqual(hello, fromCapture('local/call.json', 0, [
-    ['anchor.localhost', `anchor.${P}`], [capturedId, msgId], ['zmq_replies.localhost', `zmq_replies.${A}`]]));
-  // every request reached the legacy node on its directed topic, in the cast style
-  for (const f of recvd) assert.deepEqual(f.slice(0, 3), ['0', `anchor.${P}`, 'cast']);
-  assert.equal(recvd.length, 4); // three calls and one cast
+  assert.deepEqual(hello, fromCapture('local/call.json', 0, [...onTopic, [capturedId, msgId], ['zmq_replies.localhost', `zmq_replies.${A}`]]));
+  for (const f of all.filter((x) => !x[1]!.startsWith('notifications'))) {
+    assert.deepEqual(f.slice(0, 3), ['0', f[3]!.includes('"fanout"') ? `fanout~${topic}.${host}` : `${topic}.${host}`, 'cast']);
+  }
+  if (notify) {
+    // message_id and timestamp are made per notification: take them from what arrived
+    const swapsOf = (msg: any, file: string, at: (fr: string[]) => string) => {
+      const cap = JSON.parse(at(fromCapture(file, 0, [])));
+      return [['notifications-info.localhost', `notifications-info.${host}`],
+        [cap.message_id, msg.message_id], [cap.timestamp, msg.timestamp]] as Array<[string, string]>;
+    };
+    const v1 = find('"driver": "messaging"}');
+    const v1msg = JSON.parse(v1[3]!)[1];
+    assert.deepEqual(v1, fromCapture('local/notify_v1.json', 0, swapsOf(v1msg, 'local/notify_v1.json', (fr) => JSON.stringify(JSON.parse(fr[3]!)[1]))));
+    const v2 = find('"driver": "messagingv2"}');
+    const v2msg = JSON.parse(v2[v2.length - 1]!);
+    assert.deepEqual(v2, fromCapture('local/notify_v2.json', 0, swapsOf(v2msg, 'local/notify_v2.json', (fr) => fr[fr.length - 1]!)));
+  }
+}
+
+test('shim RPCClient -> legacy node on its own receiver: the captured request frames; results and failures come back', async () => {
+  await clientToLegacy(legacy, 'anchor', P, true);
+});
+
+test('shim RPCClient -> bridge daemon as the receiver of a legacy host -> legacy ipc consumer', async () => {
+  await clientToLegacy(relay, 'relay', C, false);
+  // calls and directed casts came through the PUSH outlet, the fanout through the PUB one
+  const vias = relay.events.filter((e) => e.event === 'recv').map((e) => `${e.via}:${text(frames(e.frames_b64))[1]}`);
+  assert.ok(vias.includes(`sub:fanout~relay.${C}`), JSON.stringify(vias));
+  assert.equal(vias.filter((v) => v === `pull:relay.${C}`).length, 5, JSON.stringify(vias));
 });

@@ -1,8 +1,11 @@
 """A shim RPCClient (oslo.messaging, transport_url zmq://) calling a legacy node.
 
-usage: legacy_calls.py CONF TOPIC; prints one JSON result line. The context
-and requests are those of the golden captures (local/call.json, cast.json)
-so the test can compare the frames the legacy node received with them.
+usage: legacy_calls.py CONF TOPIC SERVER [notify]; prints one JSON result line.
+The context and requests are those of the golden captures (local/call.json,
+cast.json, cast_direct.json, cast_fanout.json, notify_v1/v2.json) so the test
+can compare the frames the legacy node received with them. With `notify` it
+also sends the captures' notifications (both notifier drivers) to
+`notifications.info`.
 """
 import json
 import os
@@ -11,7 +14,8 @@ import sys
 import oslo_messaging
 from oslo_config import cfg
 
-CONF, TOPIC = sys.argv[1], sys.argv[2]
+CONF, TOPIC, SERVER = sys.argv[1:4]
+NOTIFY = sys.argv[4:5] == ["notify"]
 # Exactly the captures' context (key order included).
 CTXT = {"user_id": "u-anchor", "project_id": "p-anchor",
         "request_id": "req-00000000-0000-0000-0000-000000000001"}
@@ -38,6 +42,15 @@ def run():
     except Exception as exc:  # noqa: BLE001 - reported to the test
         out["fail"] = describe(exc)
     c.cast(CTXT, "record", mode="topic", note="c1")
+    c.prepare(server=SERVER).cast(CTXT, "record", mode="direct", note="d1")
+    c.prepare(fanout=True).cast(CTXT, "record", mode="fanout", note="f1")
+    if NOTIFY:
+        nt = oslo_messaging.get_notification_transport(conf, "zmq://")
+        for driver in ("messaging", "messagingv2"):
+            oslo_messaging.Notifier(nt, publisher_id="anchor.host1", driver=driver,
+                                    topics=["notifications"]).info(
+                CTXT, "anchor.event", {"k": "v", "driver": driver})
+        nt.cleanup()
     t.cleanup()
     return out
 

@@ -1,7 +1,10 @@
 """A legacy impl_zmq node, for interop tests: pyzmq only, frames built with json.dumps.
 
-usage: legacy_peer.py BIND_ADDR PORT
-It binds its own "receiver" (PULL on tcp://BIND_ADDR:PORT), reports every
+usage: legacy_peer.py BIND_ADDR PORT [IPC_DIR TOPIC]
+It binds its own "receiver" (PULL on tcp://BIND_ADDR:PORT), or, given
+IPC_DIR and TOPIC, reads the ipc sockets of the receiver daemon of host
+BIND_ADDR as a legacy consumer of TOPIC did (PULL on
+zmq_topic_TOPIC.BIND_ADDR, SUB on zmq_topic_fanout~TOPIC). It reports every
 message arriving there, and answers `-reply` wrapped calls the way a legacy
 callee did: `echo` returns its `value`, `fail` fails with a legacy failure.
 Commands on stdin, one JSON object a line:
@@ -20,6 +23,7 @@ import traceback
 import zmq
 
 HOST, PORT = sys.argv[1], int(sys.argv[2])
+IPC_DIR, TOPIC = (sys.argv[3], sys.argv[4]) if len(sys.argv) > 4 else (None, None)
 _out = threading.Lock()
 
 
@@ -53,9 +57,19 @@ def reply_frames(msg_id, reply_topic, ctx_text, response):
 class Node:
     def __init__(self):
         self.ctx = zmq.Context()
-        self.pull = self.ctx.socket(zmq.PULL)
-        self.pull.linger = 0
-        self.pull.bind("tcp://%s:%d" % (HOST, PORT))
+        self.inputs = []
+        pull = self.ctx.socket(zmq.PULL)
+        pull.linger = 0
+        if IPC_DIR is None:
+            pull.bind("tcp://%s:%d" % (HOST, PORT))
+        else:
+            pull.connect("ipc://%s/zmq_topic_%s.%s" % (IPC_DIR, TOPIC, HOST))
+            sub = self.ctx.socket(zmq.SUB)
+            sub.linger = 0
+            sub.setsockopt(zmq.SUBSCRIBE, b"")
+            sub.connect("ipc://%s/zmq_topic_fanout~%s" % (IPC_DIR, TOPIC))
+            self.inputs.append(sub)
+        self.inputs.append(pull)
         self.pushes = {}
         self.lock = threading.Lock()
 
@@ -70,18 +84,25 @@ class Node:
             sock.send_multipart(frames)
 
     def serve(self):
+        poller = zmq.Poller()
+        for sock in self.inputs:
+            poller.register(sock, zmq.POLLIN)
         while True:
             try:
-                frames = self.pull.recv_multipart()
+                ready = poller.poll()
+                batch = [(sock, sock.recv_multipart()) for sock, _ in ready]
             except zmq.ZMQError:
-                # ETERM: close() terminated the context; the socket is ours to close.
-                self.pull.close()
+                # ETERM: close() terminated the context; the sockets are ours to close.
+                for sock in self.inputs:
+                    sock.close()
                 return
-            emit(event="recv", frames_b64=b64(frames))
-            try:
-                self.answer(frames)
-            except Exception as exc:  # noqa: BLE001 - reported to the test
-                emit(event="peer-error", error=repr(exc))
+            for sock, frames in batch:
+                via = "pull" if sock is self.inputs[-1] else "sub"
+                emit(event="recv", via=via, frames_b64=b64(frames))
+                try:
+                    self.answer(frames)
+                except Exception as exc:  # noqa: BLE001 - reported to the test
+                    emit(event="peer-error", error=repr(exc))
 
     def answer(self, frames):
         if len(frames) != 4 or frames[2] != b"cast":
