@@ -107,6 +107,19 @@ test('legacy caller -> shim RPCServer: exact values and a failing method as [{"e
   assert.deepEqual(frames(redumped.redumped_b64)[0], frames(got.frames_b64)[3]);
 });
 
+test('legacy caster -> shim RPCServer: cast style, impl_zmq_v2 style and fanout casts are delivered', async () => {
+  send({ cmd: 'cast', to: `tcp://${A}:${PORT}`, topic: `ltopic.${A}`, ctx: CTX,
+    msg: { method: 'record', args: { note: 'lc-cast' }, version: '1.0' } });
+  send({ cmd: 'cast', style: 'impl_zmq_v2', to: `tcp://${A}:${PORT}`, topic: `ltopic.${A}`, ctx: CTX,
+    msg: { method: 'record', args: { note: 'lc-v2' } } });
+  send({ cmd: 'cast', to: `tcp://${A}:${PORT}`, topic: `fanout~ltopic.${A}`, ctx: CTX,
+    msg: { method: 'record', args: { note: 'lc-fanout' } } });
+  for (const note of ['lc-cast', 'lc-v2', 'lc-fanout']) {
+    const ev = await srvA.waitFor((e) => e.event === 'cast' && e.note === note);
+    assert.deepEqual(ev.ctxt, CTX);
+  }
+});
+
 /** A shim RPCClient (and Notifier) on A sends the captures' requests to a legacy consumer of `topic` on `host`. */
 async function clientToLegacy(node: PeerT, topic: string, host: string, notify: boolean): Promise<void> {
   const before = node.events.length;
@@ -116,8 +129,11 @@ async function clientToLegacy(node: PeerT, topic: string, host: string, notify: 
   assert.ok(r.fail, 'the failing call raised');
   assert.ok(r.fail.mro.includes('ValueError'), JSON.stringify(r.fail));
   assert.match(r.fail.str, /legacy-boom/);
+  // a Python 2 node's bare-raised failure (empty message, no args) still raises its class
+  assert.ok(r.fail_py2, 'the py2 failure raised');
+  assert.ok(r.fail_py2.mro.includes('ValueError'), JSON.stringify(r.fail_py2));
 
-  const nExpected = 6 + (notify ? 2 : 0); // three calls, three casts, notifications
+  const nExpected = 7 + (notify ? 2 : 0); // four calls, three casts, notifications
   await node.waitFor(() => node.events.slice(before).filter((e) => e.event === 'recv').length >= nExpected);
   const recvd = node.events.slice(before).filter((e) => e.event === 'recv');
   assert.equal(recvd.length, nExpected);
@@ -164,5 +180,5 @@ test('shim RPCClient -> bridge daemon as the receiver of a legacy host -> legacy
   // calls and directed casts came through the PUSH outlet, the fanout through the PUB one
   const vias = relay.events.filter((e) => e.event === 'recv').map((e) => `${e.via}:${text(frames(e.frames_b64))[1]}`);
   assert.ok(vias.includes(`sub:fanout~relay.${C}`), JSON.stringify(vias));
-  assert.equal(vias.filter((v) => v === `pull:relay.${C}`).length, 5, JSON.stringify(vias));
+  assert.equal(vias.filter((v) => v === `pull:relay.${C}`).length, 6, JSON.stringify(vias));
 });

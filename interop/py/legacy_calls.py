@@ -41,6 +41,12 @@ def run():
         out["fail"] = None
     except Exception as exc:  # noqa: BLE001 - reported to the test
         out["fail"] = describe(exc)
+    try:
+        c.call(CTXT, "fail_py2", reason="kaboom")
+        out["fail_py2"] = None
+    except Exception as exc:  # noqa: BLE001 - reported to the test
+        out["fail_py2"] = describe(exc)
+        out["fail_py2"]["args"] = [repr(a) for a in exc.args]
     c.cast(CTXT, "record", mode="topic", note="c1")
     c.prepare(server=SERVER).cast(CTXT, "record", mode="direct", note="d1")
     c.prepare(fanout=True).cast(CTXT, "record", mode="fanout", note="f1")

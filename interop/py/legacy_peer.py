@@ -10,7 +10,9 @@ callee did: `echo` returns its `value`, `fail` fails with a legacy failure.
 Commands on stdin, one JSON object a line:
   {"cmd": "call", "to": "tcp://H:P", "topic": T, "ctx": {...}, "msg": {...}, "msg_id": ID}
       sends a `-reply` wrapped call with reply topic zmq_replies.BIND_ADDR
-  {"cmd": "cast", "to": ..., "topic": T, "ctx": {...}, "msg": {...}}
+  {"cmd": "cast", "to": ..., "topic": T, "ctx": {...}, "msg": {...}, "style": "cast"|"impl_zmq_v2"}
+A call of `fail_py2` is answered with the reply of py2raise/call_raises.json
+(the bare-raised failure of Python 2 nodes), msg_id and host swapped.
 Events on stdout (JSON lines): ready, sent {frames_b64}, recv {frames_b64},
 answered {msg_id, frames_b64}. EOF on stdin: close the sockets and exit.
 """
@@ -21,6 +23,10 @@ import threading
 import traceback
 
 import zmq
+
+sys.path.insert(0, __import__("os").path.join(__import__("os").path.dirname(
+    __import__("os").path.abspath(__file__)), "..", "support"))
+import vectors  # noqa: E402
 
 HOST, PORT = sys.argv[1], int(sys.argv[2])
 IPC_DIR, TOPIC = (sys.argv[3], sys.argv[4]) if len(sys.argv) > 4 else (None, None)
@@ -119,6 +125,15 @@ class Node:
         inner_ctx, request = args["msg"]
         # The reply goes to the caller host's receiver, named after the first '.'.
         host = reply_topic.split(".", 1)[1]
+        if request["method"] == "fail_py2":
+            captured = [v for v in vectors.load_vectors()
+                        if v["file"] == "py2raise/call_raises.json"][0]["messages"][1]["frames"]
+            old_id = captured[0]
+            out = [f.replace(old_id, msg_id.encode()).replace(
+                b"zmq_replies.localhost", reply_topic.encode()) for f in captured]
+            self.push("tcp://%s:%d" % (host, PORT), out)
+            emit(event="answered", msg_id=msg_id, frames_b64=b64(out))
+            return
         try:
             if request["method"] == "echo":
                 response = [[request["args"]["value"]]]
@@ -143,6 +158,10 @@ class Node:
             if "expect_result" in cmd:
                 emit(event="expected", msg_id=cmd["msg_id"], frames_b64=b64(reply_frames(
                     cmd["msg_id"], "zmq_replies.%s" % HOST, ctx_text, [[cmd["expect_result"]]])))
+        elif cmd.get("style") == "impl_zmq_v2":
+            # The envelope style: context JSON, then the flattened envelope pairs.
+            frames = [b"0", cmd["topic"].encode(), b"impl_zmq_v2", ctx_text.encode(),
+                      b"oslo.version", b"2.0", b"oslo.message", json.dumps(cmd["msg"]).encode()]
         else:
             frames = cast_frames("0", cmd["topic"], ctx_text, cmd["msg"])
         self.push(cmd["to"], frames)
