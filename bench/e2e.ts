@@ -1,0 +1,165 @@
+/**
+ * Nova's API end to end: the oslo.messaging client and server of bench/py,
+ * run under the project's Python (`.venv/bin/python`: Debian's python with
+ * system site-packages plus the shim) against whatever transport their
+ * nova.conf names. The same code measures the bridge and RabbitMQ.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ProcessRegistry } from './lib/procs';
+import { waitFor } from './lib/net';
+import { percentile, summarize, sum, type Summary } from './lib/stats';
+
+export const REPO_ROOT = resolve(__dirname, '..');
+export const PY_DIR = join(REPO_ROOT, 'bench', 'py');
+/** Milliseconds a Python RPC server gets to import oslo and start listening. */
+export const DEFAULT_SERVER_START_TIMEOUT_MS = 60_000;
+
+export type Executor = 'threading' | 'eventlet';
+export const EXECUTORS: Executor[] = ['threading', 'eventlet'];
+
+export interface E2ESizes {
+  rounds: number;
+  casts: number;
+  calls: number;
+  concurrency: number;
+  callsPerCaller: number;
+  warmupCalls: number;
+  /** Seconds before one call counts as lost. */
+  callTimeout: number;
+}
+
+/** One side of the comparison: how its server and client are configured. */
+export interface E2ETarget {
+  transport: 'bridge' | 'rabbitmq';
+  /** nova.conf of the server's host. */
+  serverConf: string;
+  /** nova.conf of the client's host. */
+  clientConf: string;
+  /** Target.server of the RPC server (the bridge: its daemon's rpc_zmq_host). */
+  serverName: string;
+}
+
+interface RawRound {
+  casts: { sent: number; received: number; unique: number; lost: number; per_s: number; send_per_s: number };
+  sequential: { calls: number; lost: number; per_s: number; latencies_ms: number[]; errors: string[] };
+  concurrent: { calls: number; callers: number; lost: number; per_s: number; latencies_ms: number[]; errors: string[] };
+}
+
+export interface E2EResult {
+  transport: string;
+  executor: Executor;
+  ok: boolean;
+  error?: string;
+  castsPerSec?: Summary;
+  castsLost?: number;
+  seqCallsPerSec?: Summary;
+  seqP50Ms?: Summary;
+  seqP99Ms?: Summary;
+  concCallsPerSec?: Summary;
+  concP50Ms?: Summary;
+  concP99Ms?: Summary;
+  lostReplies?: number;
+  callsMade?: number;
+  errorsSample?: string[];
+  /** All call latencies of all rounds (ms), for the chart; not written to latest.json. */
+  seqLatencies?: number[];
+  concLatencies?: number[];
+}
+
+export function pythonBin(): string {
+  const venv = join(REPO_ROOT, '.venv', 'bin', 'python');
+  return existsSync(venv) ? venv : '/usr/bin/python3';
+}
+
+export async function runE2E(
+  procs: ProcessRegistry,
+  workDir: string,
+  target: E2ETarget,
+  executor: Executor,
+  sizes: E2ESizes,
+): Promise<E2EResult> {
+  const tag = `${target.transport}-${executor}`;
+  const readyFile = join(workDir, `${tag}-server.ready`);
+  const outFile = join(workDir, `${tag}-client.json`);
+  const py = pythonBin();
+  const env = { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' };
+  const server = procs.spawn(
+    `${tag} server`,
+    py,
+    [join(PY_DIR, 'bench_server.py'), '--config-file', target.serverConf, '--executor', executor, '--server', target.serverName, '--ready-file', readyFile],
+    join(workDir, `${tag}-server.log`),
+    { cwd: PY_DIR, env },
+  );
+  try {
+    await waitFor(
+      `${tag} RPC server`,
+      () => existsSync(readyFile),
+      DEFAULT_SERVER_START_TIMEOUT_MS,
+      () => (server.isRunning() ? null : `exited: ${server.tail(8)}`),
+    );
+    const client = procs.spawn(
+      `${tag} client`,
+      py,
+      [
+        join(PY_DIR, 'bench_client.py'),
+        '--config-file', target.clientConf,
+        '--executor', executor,
+        '--server', target.serverName,
+        '--rounds', String(sizes.rounds),
+        '--casts', String(sizes.casts),
+        '--calls', String(sizes.calls),
+        '--concurrency', String(sizes.concurrency),
+        '--calls-per-caller', String(sizes.callsPerCaller),
+        '--warmup-calls', String(sizes.warmupCalls),
+        '--call-timeout', String(sizes.callTimeout),
+        '--out', outFile,
+      ],
+      join(workDir, `${tag}-client.log`),
+      { cwd: PY_DIR, env },
+    );
+    const code = await client.exited;
+    if (!existsSync(outFile)) return { transport: target.transport, executor, ok: false, error: `client exited (${code}) without results: ${client.tail(8)}` };
+    const doc = JSON.parse(readFileSync(outFile, 'utf8')) as { rounds: RawRound[]; error?: string; warmup_errors?: string[] };
+    if (!server.isRunning()) return { transport: target.transport, executor, ok: false, error: `server died during the run: ${server.tail(8)}` };
+    if (doc.error || doc.rounds.length === 0) {
+      return { transport: target.transport, executor, ok: false, error: doc.error ?? 'no rounds completed', errorsSample: doc.warmup_errors };
+    }
+    return summarizeRounds(target.transport, executor, doc.rounds);
+  } finally {
+    await procs.stop(server);
+  }
+}
+
+function summarizeRounds(transport: string, executor: Executor, rounds: RawRound[]): E2EResult {
+  const errors = rounds.flatMap((r) => [...r.sequential.errors, ...r.concurrent.errors]).slice(0, 5);
+  const seqLatencies = rounds.flatMap((r) => r.sequential.latencies_ms);
+  const concLatencies = rounds.flatMap((r) => r.concurrent.latencies_ms);
+  return {
+    transport,
+    executor,
+    ok: true,
+    castsPerSec: summarize(rounds.map((r) => r.casts.per_s)),
+    castsLost: sum(rounds.map((r) => r.casts.lost)),
+    seqCallsPerSec: summarize(rounds.map((r) => r.sequential.per_s)),
+    seqP50Ms: summarize(rounds.map((r) => percentile(r.sequential.latencies_ms, 50))),
+    seqP99Ms: summarize(rounds.map((r) => percentile(r.sequential.latencies_ms, 99))),
+    concCallsPerSec: summarize(rounds.map((r) => r.concurrent.per_s)),
+    concP50Ms: summarize(rounds.map((r) => percentile(r.concurrent.latencies_ms, 50))),
+    concP99Ms: summarize(rounds.map((r) => percentile(r.concurrent.latencies_ms, 99))),
+    lostReplies: sum(rounds.map((r) => r.sequential.lost + r.concurrent.lost)),
+    callsMade: sum(rounds.map((r) => r.sequential.calls + r.concurrent.calls)),
+    errorsSample: errors,
+    seqLatencies,
+    concLatencies,
+  };
+}
+
+/** A nova.conf for one Python host of the comparison. */
+export function writeNovaConf(path: string, sections: Record<string, Record<string, string | number>>): string {
+  const text = Object.entries(sections)
+    .map(([group, opts]) => `[${group}]\n` + Object.entries(opts).map(([k, v]) => `${k} = ${v}`).join('\n'))
+    .join('\n\n');
+  writeFileSync(path, text + '\n');
+  return path;
+}

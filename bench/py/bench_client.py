@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""Benchmark RPC client: oslo.messaging RPCClient, as Nova's API would use it.
+
+    bench_client.py --config-file nova.conf --executor threading|eventlet \
+        --topic nzb_bench --server <host> --rounds 3 --casts 1000 \
+        --calls 500 --concurrency 16 --calls-per-caller 50 --out result.json
+
+Waits until the server answers, warms up, then per round:
+  1. casts: sends --casts casts as fast as it can, then asks the server how
+     many arrived and when the last one did (casts/s counted at the server);
+  2. sequential calls: --calls calls one after the other, each timed;
+  3. concurrent calls: --concurrency callers (threads, green threads under
+     eventlet) doing --calls-per-caller calls each, each timed.
+A call that times out, fails or answers the wrong seq is a lost reply.
+Writes the raw figures (latencies in ms) as JSON to --out.
+"""
+import sys
+
+from benchcommon import early_executor, monkey_patch_if_eventlet
+
+EXECUTOR = early_executor(sys.argv[1:])
+monkey_patch_if_eventlet(EXECUTOR)
+
+import argparse  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+import oslo_messaging as messaging  # noqa: E402
+
+from benchcommon import BENCH_CONTEXT, load_conf, load_payload, write_json  # noqa: E402
+
+#: Seconds to wait for the server to answer a first call.
+DEFAULT_READY_TIMEOUT_SECONDS = 60
+#: Call timeout while probing for the server (seconds).
+PROBE_CALL_TIMEOUT_SECONDS = 2
+#: Seconds without a new cast arriving at the server before the rest count as lost.
+CAST_DRAIN_IDLE_SECONDS = 5
+#: Pause between polls of the server's cast count (seconds).
+CAST_POLL_INTERVAL_SECONDS = 0.02
+
+
+def wait_for_server(client, payload, timeout):
+    deadline = time.monotonic() + timeout
+    probe = client.prepare(timeout=PROBE_CALL_TIMEOUT_SECONDS)
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            probe.call(BENCH_CONTEXT, "bench_call", seq=-1, payload=payload)
+            return
+        except Exception as e:  # the server may still be starting
+            last_error = e
+            time.sleep(0.2)
+    raise RuntimeError("server did not answer within %ss: %r" % (timeout, last_error))
+
+
+def timed_call(client, seq, payload, errors):
+    """One call; returns (latency_ms, ok)."""
+    t0 = time.perf_counter()
+    try:
+        result = client.call(BENCH_CONTEXT, "bench_call", seq=seq, payload=payload)
+        ok = isinstance(result, dict) and result.get("seq") == seq
+        if not ok:
+            errors.append("wrong answer for seq %d" % seq)
+    except Exception as e:
+        ok = False
+        errors.append("%s: %s" % (type(e).__name__, str(e)[:200]))
+    return (time.perf_counter() - t0) * 1000.0, ok
+
+
+def run_casts(client, round_no, n, payload):
+    t0 = time.time()
+    for seq in range(n):
+        client.cast(BENCH_CONTEXT, "bench_cast", round_no=round_no, seq=seq, payload=payload)
+    sent_at = time.time()
+    stats = {"count": 0}
+    last_progress = time.monotonic()
+    seen = -1
+    while True:
+        stats = client.call(BENCH_CONTEXT, "bench_stats", round_no=round_no)
+        if stats["count"] >= n:
+            break
+        if stats["count"] != seen:
+            seen = stats["count"]
+            last_progress = time.monotonic()
+        elif time.monotonic() - last_progress > CAST_DRAIN_IDLE_SECONDS:
+            break
+        time.sleep(CAST_POLL_INTERVAL_SECONDS)
+    received = stats["count"]
+    elapsed = (stats["last"] - t0) if stats.get("last") else None
+    return {
+        "sent": n,
+        "received": received,
+        "unique": stats.get("unique", 0),
+        "lost": n - stats.get("unique", 0),
+        "elapsed_s": elapsed,
+        "per_s": (received / elapsed) if elapsed else 0.0,
+        "send_per_s": n / max(sent_at - t0, 1e-9),
+    }
+
+
+def run_sequential(client, n, payload):
+    errors = []
+    latencies = []
+    lost = 0
+    t0 = time.perf_counter()
+    for seq in range(n):
+        ms, ok = timed_call(client, seq, payload, errors)
+        latencies.append(round(ms, 4))
+        lost += 0 if ok else 1
+    elapsed = time.perf_counter() - t0
+    return {"calls": n, "lost": lost, "elapsed_s": elapsed, "per_s": n / elapsed,
+            "latencies_ms": latencies, "errors": errors[:5]}
+
+
+def run_concurrent(client, callers, per_caller, payload):
+    errors = []
+    latencies = []
+    lost = [0]
+    lock = threading.Lock()
+    barrier = threading.Barrier(callers + 1)
+
+    def caller(index):
+        mine = []
+        bad = 0
+        barrier.wait()
+        for i in range(per_caller):
+            ms, ok = timed_call(client, index * per_caller + i, payload, errors)
+            mine.append(round(ms, 4))
+            bad += 0 if ok else 1
+        with lock:
+            latencies.extend(mine)
+            lost[0] += bad
+
+    threads = [threading.Thread(target=caller, args=(i,)) for i in range(callers)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    total = callers * per_caller
+    return {"calls": total, "callers": callers, "lost": lost[0], "elapsed_s": elapsed,
+            "per_s": total / elapsed, "latencies_ms": latencies, "errors": errors[:5]}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--config-file", action="append", required=True)
+    p.add_argument("--executor", default="threading")
+    p.add_argument("--topic", default="nzb_bench")
+    p.add_argument("--server", required=True)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--casts", type=int, default=1000)
+    p.add_argument("--calls", type=int, default=500)
+    p.add_argument("--concurrency", type=int, default=16)
+    p.add_argument("--calls-per-caller", type=int, default=50)
+    p.add_argument("--warmup-calls", type=int, default=50)
+    p.add_argument("--call-timeout", type=float, default=10.0)
+    p.add_argument("--ready-timeout", type=float, default=DEFAULT_READY_TIMEOUT_SECONDS)
+    p.add_argument("--out", required=True)
+    args = p.parse_args()
+
+    conf = load_conf(args.config_file)
+    payload = load_payload()
+    transport = messaging.get_rpc_transport(conf)
+    target = messaging.Target(topic=args.topic, server=args.server)
+    client = messaging.get_rpc_client(transport, target, timeout=args.call_timeout)
+
+    doc = {"executor": EXECUTOR, "transport_url": conf.transport_url, "rounds": []}
+    try:
+        t_ready = time.perf_counter()
+        wait_for_server(client, payload, args.ready_timeout)
+        doc["ready_s"] = time.perf_counter() - t_ready
+        warm_errors = []
+        for i in range(args.warmup_calls):
+            timed_call(client, i, payload, warm_errors)
+        doc["warmup_errors"] = warm_errors[:5]
+        for r in range(args.rounds):
+            doc["rounds"].append({
+                "casts": run_casts(client, r, args.casts, payload),
+                "sequential": run_sequential(client, args.calls, payload),
+                "concurrent": run_concurrent(client, args.concurrency, args.calls_per_caller, payload),
+            })
+    except Exception as e:
+        doc["error"] = "%s: %s" % (type(e).__name__, e)
+    write_json(args.out, doc)
+    transport.cleanup()
+    return 0 if "error" not in doc else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
