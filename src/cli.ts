@@ -9,9 +9,10 @@
  * Each failure prints one line on stderr.
  *
  * Signals: SIGTERM/SIGINT stop gracefully (sockets closed, this daemon's ipc
- * files removed; a second signal exits at once); SIGHUP re-reads the config
- * files and applies what can change live (log level, topic backlog, holds,
- * components' own reload such as the ring file).
+ * files removed; a second SIGINT exits at once, repeated SIGTERMs are
+ * ignored); SIGHUP re-reads the config files and applies what can change
+ * live (log level, topic backlog, holds, components' own reload such as the
+ * ring file).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,8 +25,10 @@ import { EXIT_CONFIG } from './errors';
 
 /** Exit code for failures that are neither configuration nor environment. */
 const EXIT_UNEXPECTED = 1;
-/** Exit code after a second SIGINT/SIGTERM cut a graceful stop short. */
+/** Exit code after a second SIGINT cut a graceful stop short. */
 const EXIT_FORCED = 130;
+/** Longest a graceful stop may take before the process exits anyway, in milliseconds. */
+const DEFAULT_STOP_TIMEOUT_MS = 15_000;
 
 function version(): string {
   for (const rel of ['../package.json', '../../package.json']) {
@@ -99,11 +102,18 @@ export async function main(argv: string[]): Promise<void> {
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) {
-      cliLog.warn({ signal }, 'second signal: exiting without waiting');
+      // A repeated SIGTERM is usual (npm forwards it and a process-group kill sends it too):
+      // only a second Ctrl-C means "don't wait".
+      if (signal !== 'SIGINT') return;
+      cliLog.warn({ signal }, 'second SIGINT: exiting without waiting');
       exit(EXIT_FORCED);
     }
     stopping = true;
     cliLog.info({ signal }, 'stopping');
+    setTimeout(() => {
+      cliLog.error({ timeout_ms: DEFAULT_STOP_TIMEOUT_MS }, 'graceful stop took too long; exiting');
+      exit(EXIT_UNEXPECTED);
+    }, DEFAULT_STOP_TIMEOUT_MS).unref();
     daemon.stop().then(
       () => exit(0),
       (err: unknown) => {
