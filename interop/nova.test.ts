@@ -43,6 +43,8 @@ test('Nova RPC client and server through the bridge: context, objects, exception
   assert.equal(r.not_found.type, 'InstanceNotFound_Remote');
   assert.equal(r.not_found.kwargs.instance_id, 'inst-404');
   assert.match(r.not_found.str, /inst-404/);
+  assert.deepEqual(r.slow, { slept: 5 }, 'a 5 s call under a 2 s call_monitor_timeout lives on heartbeats');
+  assert.ok(r.heartbeats >= 2, `heartbeats from the eventlet server reached the caller's daemon: ${r.heartbeats}`);
   const cast = await server.waitFor((e) => e.event === 'cast' && e.note === 'nova-cast-1');
   assert.equal(cast.user_id, 'u-nova');
   assert.equal(cast.project_id, 'p-nova');

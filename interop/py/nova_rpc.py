@@ -73,6 +73,12 @@ class Endpoint:
     def not_found(self, context, name):
         raise exception.InstanceNotFound(instance_id=name)
 
+    def slow(self, context, seconds):
+        # time.sleep is green here (monkey-patched): heartbeats must still flow.
+        import time
+        time.sleep(seconds)
+        return {"slept": seconds}
+
     def record(self, context, note):
         emit(event="cast", note=note, user_id=context.user_id,
              project_id=context.project_id, type=type(context).__name__)
@@ -95,6 +101,17 @@ def server():
     emit(event="stopped")
 
 
+def heartbeats_seen():
+    """Call-monitor heartbeats this host's daemon has received (its `stats` op)."""
+    from nova_zmq_bridge.connection import LocalConnection
+    conn = LocalConnection(WHERE, "nova-interop-stats")
+    try:
+        answer = conn.request({"op": "stats"}, 5)
+    finally:
+        conn.close()
+    return int(answer["counters"].get("replies.heartbeats", 0))
+
+
 def client():
     load()
     ctxt = nova_context.RequestContext(user_id="u-nova", project_id="p-nova",
@@ -113,6 +130,12 @@ def client():
                             "is_instance_not_found": isinstance(exc, exception.InstanceNotFound),
                             "kwargs": {k: v for k, v in getattr(exc, "kwargs", {}).items()
                                        if isinstance(v, (str, int))}}
+    # Nova's long-running calls: call_monitor_timeout (long_rpc_timeout style);
+    # the eventlet server heartbeats while the method sleeps past the monitor.
+    slow = cl.prepare(timeout=30, call_monitor_timeout=2)
+    beats = heartbeats_seen()
+    out["slow"] = slow.call(ctxt, "slow", seconds=5)
+    out["heartbeats"] = heartbeats_seen() - beats
     cl.cast(ctxt, "record", note="nova-cast-1")
     rpc.cleanup()
     return out
