@@ -13,20 +13,26 @@ const PORT = 25200;
 const TOPIC = 'nzb-nova';
 let hosts: Hosts;
 let server: Peer;
+let legacyNotes: Peer; // Nova's unversioned notifications topic
+let versionedNotes: Peer; // and its versioned one
 
 before(async () => {
-  hosts = new Hosts(PORT, [A, B], { [TOPIC]: [B] });
+  hosts = new Hosts(PORT, [A, B], {
+    [TOPIC]: [B], 'notifications-info': [B], 'versioned_notifications-info': [B],
+  });
   await hosts.startDaemon(hosts.host(A));
   await hosts.startDaemon(hosts.host(B));
+  legacyNotes = await hosts.startPeer('notify_listener.py', [hosts.host(B).conf, 'notifications', '-', 'legacy']);
+  versionedNotes = await hosts.startPeer('notify_listener.py', [hosts.host(B).conf, 'versioned_notifications', '-', 'versioned']);
   server = await hosts.startPeer('nova_rpc.py', ['server', hosts.dir, hosts.host(B).ipcDir, TOPIC, B]);
 });
 
 after(async () => {
-  await server?.stop().catch(() => undefined);
+  for (const p of [server, legacyNotes, versionedNotes]) await p?.stop().catch(() => undefined);
   await hosts?.close();
 });
 
-test('Nova RPC client and server through the bridge: context, objects, exceptions, cast', async () => {
+test('Nova RPC client and server through the bridge: context, objects, exceptions, call monitor, cast, notifications', async () => {
   const sock = join(hosts.host(A).ipcDir, 'nova-zmq-bridge.sock');
   const r = await hosts.run('nova_rpc.py', ['client', hosts.dir, sock, TOPIC, B]);
   assert.equal(r.whoami.type, 'nova.context.RequestContext');
@@ -49,4 +55,15 @@ test('Nova RPC client and server through the bridge: context, objects, exception
   assert.equal(cast.user_id, 'u-nova');
   assert.equal(cast.project_id, 'p-nova');
   assert.equal(cast.type, 'RequestContext');
+  const legacy = await legacyNotes.waitFor((e) => e.event === 'notification');
+  assert.equal(legacy.publisher_id, 'compute.nzb-host');
+  assert.equal(legacy.event_type, 'aggregate.create.start');
+  assert.equal(legacy.payload.name, 'agg-1');
+  assert.equal(legacy.float_ok, true);
+  assert.equal(legacy.ctxt.user_id, 'u-nova');
+  assert.equal(legacy.ctxt.project_id, 'p-nova');
+  const versioned = await versionedNotes.waitFor((e) => e.event === 'notification');
+  assert.equal(versioned.publisher_id, 'nova-compute:nzb-host');
+  assert.equal(versioned.payload['nova_object.name'], 'AggregatePayload');
+  assert.equal(versioned.ctxt.request_id, r.request_id);
 });

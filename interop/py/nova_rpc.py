@@ -41,7 +41,9 @@ def write_conf():
     if ROLE == "server":
         lines.append("rpc_zmq_ipc_dir = %s" % WHERE)
     else:
-        lines += ["[zmq_bridge]", "local_socket = %s" % WHERE]
+        lines += ["[zmq_bridge]", "local_socket = %s" % WHERE,
+                  "[oslo_messaging_notifications]", "driver = messagingv2",
+                  "[notifications]", "notification_format = both"]
     path = os.path.join(WORKDIR, "nova-%s.conf" % ROLE)
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
@@ -137,6 +139,11 @@ def client():
     out["slow"] = slow.call(ctxt, "slow", seconds=5)
     out["heartbeats"] = heartbeats_seen() - beats
     cl.cast(ctxt, "record", note="nova-cast-1")
+    # Nova's notifiers (nova.rpc.init built them on the same zmq:// transport)
+    rpc.get_notifier("compute", host="nzb-host").info(
+        ctxt, "aggregate.create.start", {"name": "agg-1", "f": 1.0})
+    rpc.get_versioned_notifier("nova-compute:nzb-host").info(
+        ctxt, "aggregate.create.start", {"nova_object.name": "AggregatePayload", "f": 1.0})
     rpc.cleanup()
     return out
 
