@@ -37,11 +37,8 @@ export interface OutletSettings {
   replyHoldMs: number;
 }
 
-interface Item {
-  frames: Buffer[];
-  msgId: string;
-  topic: string;
-}
+/** A queued message: its frames as received (msg_id and topic are re-read from frames 0 and 1 only for logs). */
+type Item = Buffer[];
 
 interface OutletDeps {
   settings: OutletSettings;
@@ -125,10 +122,10 @@ export abstract class Outlet {
       this.log.warn({ topic, msg_id: safeId(msgId), backlog }, 'topic backlog full (rpc_zmq_topic_backlog): message dropped');
       return;
     }
-    this.accept({ frames, msgId, topic });
+    this.accept(frames, msgId);
   }
 
-  protected accept(item: Item): void {
+  protected accept(item: Item, _msgId: string): void {
     this.queue.push(item);
     this.pump();
   }
@@ -141,26 +138,42 @@ export abstract class Outlet {
   protected pump(): void {
     if (this.pumping || !this.bound || this.closed) return;
     this.pumping = true;
-    void this.drain();
+    this.sendNext();
   }
 
-  private async drain(): Promise<void> {
-    const counters = this.deps.counters;
-    try {
-      while (!this.closed && this.queue.length > 0 && this.maySend()) {
-        const item = this.queue.shift()!;
-        try {
-          await this.sock.send(item.frames);
-          counters.inc('receiver.forwarded');
-        } catch (err) {
-          if (this.closed) return;
-          counters.inc('receiver.dropped.send_failed');
-          this.log.warn({ err, topic: item.topic, msg_id: safeId(item.msgId) }, 'ipc send failed: message dropped');
-        }
-      }
-    } finally {
+  /**
+   * One send in flight per socket: send the head, continue when ZeroMQ took
+   * it. Callbacks rather than an async loop keep the per-message cost to the
+   * promise zeromq.js returns.
+   */
+  private sendNext(): void {
+    if (this.closed || this.queue.length === 0 || !this.maySend()) {
       this.pumping = false;
+      return;
     }
+    const item = this.queue.shift()!;
+    let sent: Promise<void>;
+    try {
+      sent = this.sock.send(item);
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    sent.then(this.onSent, (err: unknown) => this.onSendFailed(err, item));
+  }
+
+  private readonly onSent = (): void => {
+    this.deps.counters.inc('receiver.forwarded');
+    this.sendNext();
+  };
+
+  private onSendFailed(err: unknown, item: Item): void {
+    if (this.closed) {
+      this.pumping = false;
+      return;
+    }
+    this.deps.counters.inc('receiver.dropped.send_failed');
+    this.log.warn({ err, topic: item[1]!.toString(), msg_id: safeId(item[0]!.toString('latin1')) }, 'ipc send failed: message dropped');
+    this.sendNext();
   }
 
   /** Time for queued messages to leave, then close; the ipc file is removed by the caller. */
@@ -311,18 +324,18 @@ export class ReplyOutlet extends SubscribedOutlet {
     return false;
   }
 
-  protected override accept(item: Item): void {
-    if (this.bound && this.subscribed(item.msgId)) {
-      super.accept(item);
+  protected override accept(item: Item, msgId: string): void {
+    if (this.bound && this.subscribed(msgId)) {
+      super.accept(item, msgId);
       return;
     }
-    const h = this.held.get(item.msgId);
+    const h = this.held.get(msgId);
     if (h) {
       h.items.push(item);
     } else {
-      const timer = setTimeout(() => this.expire(item.msgId), this.deps.settings.replyHoldMs);
+      const timer = setTimeout(() => this.expire(msgId), this.deps.settings.replyHoldMs);
       timer.unref();
-      this.held.set(item.msgId, { items: [item], timer });
+      this.held.set(msgId, { items: [item], timer });
     }
     this.heldCount++;
   }
@@ -334,7 +347,7 @@ export class ReplyOutlet extends SubscribedOutlet {
     this.heldCount -= h.items.length;
     this.deps.counters.inc('replies.orphaned', h.items.length);
     this.log.warn(
-      { topic: h.items[0]!.topic, msg_id: safeId(msgId), count: h.items.length, hold_s: this.deps.settings.replyHoldMs / 1000 },
+      { topic: h.items[0]![1]!.toString(), msg_id: safeId(msgId), count: h.items.length, hold_s: this.deps.settings.replyHoldMs / 1000 },
       'reply orphaned: no subscriber for its msg_id within the reply hold',
     );
   }

@@ -109,13 +109,19 @@ export class Receiver {
   }
 
   private async receiveLoop(pull: zmq.Pull): Promise<void> {
-    try {
-      for (;;) {
-        const frames = await pull.receive();
-        this.dispatch(frames);
+    for (;;) {
+      let frames: Buffer[];
+      try {
+        frames = await pull.receive();
+      } catch (err) {
+        if (this.stopping || pull.closed) return;
+        // Keep serving: a receive error is not a reason to go deaf.
+        this.counters.inc('receiver.receive_errors');
+        this.log.error({ err }, 'receive failed; continuing');
+        await new Promise((r) => setTimeout(r, 10));
+        continue;
       }
-    } catch (err) {
-      if (!this.stopping) this.log.error({ err }, 'receive loop stopped unexpectedly');
+      this.dispatch(frames);
     }
   }
 
