@@ -92,12 +92,8 @@ export async function runE2E(
     { cwd: PY_DIR, env },
   );
   try {
-    await waitFor(
-      `${tag} RPC server`,
-      () => existsSync(readyFile),
-      DEFAULT_SERVER_START_TIMEOUT_MS,
-      () => (server.isRunning() ? null : `exited: ${server.tail(8)}`),
-    );
+    // The client starts at once (importing oslo takes a while) and waits
+    // for the server's ready file itself before its first call.
     const client = procs.spawn(
       `${tag} client`,
       py,
@@ -113,12 +109,29 @@ export async function runE2E(
         '--calls-per-caller', String(sizes.callsPerCaller),
         '--warmup-calls', String(sizes.warmupCalls),
         '--call-timeout', String(sizes.callTimeout),
+        '--wait-file', readyFile,
         '--out', outFile,
       ],
       join(workDir, `${tag}-client.log`),
       { cwd: PY_DIR, env },
     );
-    const code = await client.exited;
+    try {
+      await waitFor(
+        `${tag} RPC server`,
+        () => existsSync(readyFile),
+        DEFAULT_SERVER_START_TIMEOUT_MS,
+        () => (server.isRunning() ? null : `exited: ${server.tail(8)}`),
+      );
+    } catch (e) {
+      await procs.stop(client);
+      throw e;
+    }
+    const budgetMs = clientBudgetMs(sizes);
+    const code = await Promise.race([client.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), budgetMs).unref())]);
+    if (code === 'timeout') {
+      await procs.stop(client);
+      return { transport: target.transport, executor, ok: false, error: `client still running after ${Math.round(budgetMs / 1000)} s (stopped): ${client.tail(8)}` };
+    }
     if (!existsSync(outFile)) return { transport: target.transport, executor, ok: false, error: `client exited (${code}) without results: ${client.tail(8)}` };
     const doc = JSON.parse(readFileSync(outFile, 'utf8')) as { rounds: RawRound[]; error?: string; warmup_errors?: string[] };
     if (!server.isRunning()) return { transport: target.transport, executor, ok: false, error: `server died during the run: ${server.tail(8)}` };
@@ -129,6 +142,12 @@ export async function runE2E(
   } finally {
     await procs.stop(server);
   }
+}
+
+/** Upper bound on a client run: start-up plus 50 ms per operation (far beyond any healthy run). */
+function clientBudgetMs(sizes: E2ESizes): number {
+  const ops = sizes.warmupCalls + sizes.rounds * (sizes.casts + sizes.calls + sizes.concurrency * sizes.callsPerCaller);
+  return DEFAULT_SERVER_START_TIMEOUT_MS * 2 + ops * 50;
 }
 
 function summarizeRounds(transport: string, executor: Executor, rounds: RawRound[]): E2EResult {

@@ -22,6 +22,7 @@ EXECUTOR = early_executor(sys.argv[1:])
 monkey_patch_if_eventlet(EXECUTOR)
 
 import argparse  # noqa: E402
+import os  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 
@@ -39,8 +40,12 @@ CAST_DRAIN_IDLE_SECONDS = 5
 CAST_POLL_INTERVAL_SECONDS = 0.02
 
 
-def wait_for_server(client, payload, timeout):
+def wait_for_server(client, payload, timeout, wait_file=None):
     deadline = time.monotonic() + timeout
+    # Started alongside the server to save start-up time: wait for its ready
+    # file first, so no probe is lost to a server that is not listening yet.
+    while wait_file and not os.path.exists(wait_file) and time.monotonic() < deadline:
+        time.sleep(0.05)
     probe = client.prepare(timeout=PROBE_CALL_TIMEOUT_SECONDS)
     last_error = None
     while time.monotonic() < deadline:
@@ -158,6 +163,7 @@ def main():
     p.add_argument("--warmup-calls", type=int, default=50)
     p.add_argument("--call-timeout", type=float, default=10.0)
     p.add_argument("--ready-timeout", type=float, default=DEFAULT_READY_TIMEOUT_SECONDS)
+    p.add_argument("--wait-file", default=None, help="wait for this file (the server's ready file) before probing")
     p.add_argument("--out", required=True)
     args = p.parse_args()
 
@@ -170,7 +176,7 @@ def main():
     doc = {"executor": EXECUTOR, "transport_url": conf.transport_url, "rounds": []}
     try:
         t_ready = time.perf_counter()
-        wait_for_server(client, payload, args.ready_timeout)
+        wait_for_server(client, payload, args.ready_timeout, args.wait_file)
         doc["ready_s"] = time.perf_counter() - t_ready
         warm_errors = []
         for i in range(args.warmup_calls):

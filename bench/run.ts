@@ -1,0 +1,324 @@
+/**
+ * `npm run bench`: every figure of issue 5 on this machine, in one
+ * invocation.
+ *
+ *   npm run bench                 full mode (several minutes)
+ *   npm run bench -- --quick      quick mode (well under a minute)
+ *   options: --no-rabbitmq, --no-bridge, --no-throughput, --update-readme,
+ *            --results-dir DIR (default bench-results/)
+ *
+ * (1) raw zeromq.js PUSH->PULL and (2) the receiver, via
+ * bench/receiver-throughput.ts; (3) oslo.messaging RPCClient -> shim ->
+ * daemon -> daemon -> shim -> RPCServer across 127.0.0.3 -> 127.0.0.2, and
+ * (4) the same Python code over a private RabbitMQ, both executors. Every
+ * figure is the median of its rounds with min and max. Everything started
+ * here is stopped here, on failure and on Ctrl-C too.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import * as zmq from 'zeromq';
+import { ProcessRegistry } from './lib/procs';
+import { EXECUTORS, REPO_ROOT, pythonBin, runE2E, writeNovaConf, type E2EResult, type E2ESizes, type Executor } from './e2e';
+import { bridgeUnavailable, buildDaemon, startBridgePair } from './bridge';
+import { rabbitAvailable, startRabbit } from './rabbitmq';
+import { runThroughput, type ThroughputSizes } from './receiver';
+import {
+  computeChecks,
+  computeRatios,
+  isUnavailable,
+  renderChecks,
+  renderLatencySvg,
+  renderMachine,
+  renderTable,
+  type BenchDoc,
+  type LatencySeries,
+  type MachineInfo,
+  type Maybe,
+} from './report';
+
+interface ModeSizes {
+  throughput: ThroughputSizes;
+  e2e: E2ESizes;
+}
+
+/** Quick: a smoke run of every row, well under a minute; figures are indicative only. */
+export const QUICK_SIZES: ModeSizes = {
+  throughput: { rounds: 3, messages: 20_000, warmup: 2_000, relay: false },
+  e2e: { rounds: 3, casts: 300, calls: 150, concurrency: 16, callsPerCaller: 10, warmupCalls: 20, callTimeout: 10 },
+};
+/** Full: the figures to quote. */
+export const FULL_SIZES: ModeSizes = {
+  throughput: { rounds: 5, messages: 100_000, warmup: 5_000, relay: true },
+  e2e: { rounds: 5, casts: 3_000, calls: 1_000, concurrency: 16, callsPerCaller: 100, warmupCalls: 100, callTimeout: 30 },
+};
+
+const README_BEGIN = '<!-- bench:begin -->';
+const README_END = '<!-- bench:end -->';
+
+interface Args {
+  mode: 'quick' | 'full';
+  rabbitmq: boolean;
+  bridge: boolean;
+  throughput: boolean;
+  updateReadme: boolean;
+  resultsDir: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { mode: 'full', rabbitmq: true, bridge: true, throughput: true, updateReadme: false, resultsDir: join(REPO_ROOT, 'bench-results') };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--quick') a.mode = 'quick';
+    else if (arg === '--full') a.mode = 'full';
+    else if (arg === '--no-rabbitmq') a.rabbitmq = false;
+    else if (arg === '--no-bridge') a.bridge = false;
+    else if (arg === '--no-throughput') a.throughput = false;
+    else if (arg === '--update-readme') a.updateReadme = true;
+    else if (arg === '--results-dir') a.resultsDir = argv[++i] ?? a.resultsDir;
+    else throw new Error(`unknown option ${arg} (use --quick, --full, --no-rabbitmq, --no-bridge, --no-throughput, --update-readme, --results-dir DIR)`);
+  }
+  if (process.env.NZB_BENCH_MODE === 'quick') a.mode = 'quick';
+  return a;
+}
+
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+function machineInfo(python: string): MachineInfo {
+  const dpkg = (pkg: string) => {
+    try {
+      return execFileSync('dpkg-query', ['-W', '-f=${Version}', pkg], { encoding: 'utf8' }).trim() || null;
+    } catch {
+      return null;
+    }
+  };
+  let py: [string, string, string, string] | null = null;
+  try {
+    const code = 'import sys, json, importlib.metadata as m, zmq\nprint(json.dumps([sys.version.split()[0], m.version("oslo.messaging"), m.version("eventlet"), zmq.zmq_version()]))';
+    py = JSON.parse(execFileSync(python, ['-c', code], { encoding: 'utf8', cwd: '/' }).trim());
+  } catch {
+    py = null;
+  }
+  return {
+    nproc: os.availableParallelism(),
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+    memoryGiB: os.totalmem() / 2 ** 30,
+    kernel: os.release(),
+    node: process.version,
+    libzmqNode: zmq.version,
+    python: py?.[0] ?? null,
+    osloMessaging: py?.[1] ?? null,
+    eventlet: py?.[2] ?? null,
+    pyzmqLibzmq: py?.[3] ?? null,
+    rabbitmq: dpkg('rabbitmq-server'),
+    erlang: dpkg('erlang-base'),
+  };
+}
+
+function describe(r: E2EResult): string {
+  if (!r.ok) return `failed: ${r.error}`;
+  const f = (x: number | undefined) => (x === undefined ? '?' : x < 100 ? x.toFixed(2) : Math.round(x));
+  return `casts ${f(r.castsPerSec?.median)}/s, seq ${f(r.seqCallsPerSec?.median)} calls/s p50 ${f(r.seqP50Ms?.median)} ms p99 ${f(r.seqP99Ms?.median)} ms, 16 callers ${f(r.concCallsPerSec?.median)} calls/s, lost ${r.lostReplies}/${r.callsMade}`;
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const sizes = args.mode === 'quick' ? QUICK_SIZES : FULL_SIZES;
+  const t0 = Date.now();
+  const date = new Date().toISOString();
+  const workDir = mkdtempSync(join(os.tmpdir(), 'nzb-bench-'));
+  const procs = new ProcessRegistry();
+  const python = pythonBin();
+  const notes: string[] = [];
+  const stopOnSignal = (sig: NodeJS.Signals) => {
+    log(`\n${sig}: stopping everything the bench started...`);
+    void procs.stopAll().finally(() => {
+      rmSync(workDir, { recursive: true, force: true });
+      process.exit(130);
+    });
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+
+  const e2e: BenchDoc['e2e'] = { bridge: {} as Record<Executor, Maybe<E2EResult>>, rabbitmq: {} as Record<Executor, Maybe<E2EResult>> };
+  let throughput: BenchDoc['throughput'] = { unavailable: 'skipped (--no-throughput)' };
+  let bridgeRss: BenchDoc['bridgeDaemonRssMiB'] = { unavailable: 'bridge rows did not run' };
+  const latencySeries: LatencySeries[] = [];
+  const palette: Record<string, string> = { 'bridge-threading': '#1f5fbf', 'bridge-eventlet': '#17a2a2', 'rabbitmq-threading': '#e07b00', 'rabbitmq-eventlet': '#c0392b' };
+  const addSeries = (r: Maybe<E2EResult>) => {
+    if (isUnavailable(r) || !r.ok) return;
+    const color = palette[`${r.transport}-${r.executor}`] ?? '#444';
+    latencySeries.push({ label: `${r.transport} ${r.executor}, sequential`, values: r.seqLatencies ?? [], color, dashed: false });
+    latencySeries.push({ label: `${r.transport} ${r.executor}, 16 callers`, values: r.concLatencies ?? [], color, dashed: true });
+  };
+
+  log(`nova-zmq-bridge bench, ${args.mode} mode; work dir ${workDir}`);
+  const bridgeMissing = args.bridge ? bridgeUnavailable(python) : 'skipped (--no-bridge)';
+  try {
+    // The daemons (3) run compiled; build first so (1)/(2) are not disturbed.
+    let daemonCmd: string[] | null = null;
+    if (!bridgeMissing) {
+      log('building the daemon (tsc)...');
+      const built = await buildDaemon(join(workDir, 'tsc.log'));
+      daemonCmd = built.command;
+      notes.push(`bridge daemons: ${built.note}`);
+    }
+
+    if (args.throughput) {
+      if (!existsSync(join(REPO_ROOT, 'src', 'cli.ts'))) {
+        throughput = { unavailable: 'the daemon (src/cli.ts) is not in the tree yet' };
+      } else {
+        log(`(1)+(2) raw PUSH->PULL and receiver: ${sizes.throughput.rounds} rounds x ${sizes.throughput.messages} msgs of 1 KB`);
+        try {
+          throughput = await runThroughput(sizes.throughput, log);
+        } catch (e) {
+          throughput = { unavailable: `failed: ${(e as Error).message}` };
+        }
+      }
+    }
+
+    const e2eDesc = `${sizes.e2e.rounds} rounds x (${sizes.e2e.casts} casts, ${sizes.e2e.calls} sequential calls, ${sizes.e2e.concurrency}x${sizes.e2e.callsPerCaller} concurrent calls)`;
+    if (bridgeMissing) {
+      for (const ex of EXECUTORS) e2e.bridge[ex] = { unavailable: bridgeMissing };
+      bridgeRss = { unavailable: bridgeMissing };
+    } else {
+      const peaks: Record<string, number> = {};
+      for (const ex of EXECUTORS) {
+        log(`(3) bridge, ${ex} executor: ${e2eDesc}`);
+        let pair;
+        try {
+          pair = await startBridgePair(procs, workDir, daemonCmd!, ex);
+        } catch (e) {
+          e2e.bridge[ex] = { unavailable: `daemons did not start: ${(e as Error).message}` };
+          continue;
+        }
+        try {
+          e2e.bridge[ex] = await runE2E(procs, workDir, pair.target, ex, sizes.e2e);
+        } finally {
+          const rss = await pair.stop();
+          for (const [h, r] of Object.entries(rss)) peaks[h] = Math.max(peaks[h] ?? 0, r.peakMiB);
+        }
+        log(`    ${describe(e2e.bridge[ex] as E2EResult)}`);
+        addSeries(e2e.bridge[ex]!);
+      }
+      if (Object.keys(peaks).length) bridgeRss = peaks;
+    }
+
+    const rabbitMissing = !args.rabbitmq ? 'skipped (--no-rabbitmq)' : rabbitAvailable();
+    if (rabbitMissing) {
+      for (const ex of EXECUTORS) e2e.rabbitmq[ex] = { unavailable: rabbitMissing };
+    } else {
+      log('(4) starting a private RabbitMQ on 127.0.0.1...');
+      let rabbit;
+      try {
+        rabbit = await startRabbit(procs, workDir);
+        notes.push(`RabbitMQ ${rabbit.version ?? ''} started in ${rabbit.startSeconds.toFixed(1)} s on port ${rabbit.amqpPort}`);
+      } catch (e) {
+        for (const ex of EXECUTORS) e2e.rabbitmq[ex] = { unavailable: `RabbitMQ did not start: ${(e as Error).message}` };
+      }
+      if (rabbit) {
+        try {
+          const conf = writeNovaConf(join(workDir, 'rabbit-nova.conf'), { DEFAULT: { transport_url: rabbit.url } });
+          for (const ex of EXECUTORS) {
+            log(`(4) RabbitMQ, ${ex} executor: ${e2eDesc}`);
+            e2e.rabbitmq[ex] = await runE2E(procs, workDir, { transport: 'rabbitmq', serverConf: conf, clientConf: conf, serverName: 'bench-server' }, ex, sizes.e2e);
+            log(`    ${describe(e2e.rabbitmq[ex] as E2EResult)}`);
+            addSeries(e2e.rabbitmq[ex]!);
+          }
+        } finally {
+          await rabbit.stop();
+        }
+      }
+    }
+  } finally {
+    await procs.stopAll();
+    procs.dispose();
+    saveLogs(workDir, join(args.resultsDir, 'logs'));
+    rmSync(workDir, { recursive: true, force: true });
+  }
+
+  // ---------- results ----------
+  const ratios = computeRatios(e2e);
+  const doc: BenchDoc = {
+    date,
+    mode: args.mode,
+    durationSeconds: (Date.now() - t0) / 1000,
+    machine: machineInfo(python),
+    sizes: { ...sizes, payloadBytes: JSON.stringify(JSON.parse(readFileSync(join(REPO_ROOT, 'bench', 'py', 'nova_payload.json'), 'utf8'))).length, receiverBodyBytes: 1024 },
+    throughput,
+    e2e: stripLatencies(e2e),
+    bridgeDaemonRssMiB: bridgeRss,
+    ratios,
+    checks: [],
+    notes,
+  };
+  doc.checks = computeChecks(doc);
+  const table = renderTable(doc);
+  const machine = renderMachine(doc);
+  const checks = renderChecks(doc);
+  const svg = renderLatencySvg(latencySeries, `Call latency, oslo.messaging RPCClient -> RPCServer (${doc.mode} mode, ${date.slice(0, 16).replace('T', ' ')} UTC)`);
+
+  mkdirSync(args.resultsDir, { recursive: true });
+  const stamp = date.replace(/[:.]/g, '-');
+  const json = JSON.stringify(doc, null, 2) + '\n';
+  writeFileSync(join(args.resultsDir, 'latest.json'), json);
+  writeFileSync(join(args.resultsDir, `results-${stamp}.json`), json);
+  writeFileSync(join(args.resultsDir, 'latency.svg'), svg);
+  writeFileSync(join(args.resultsDir, `latency-${stamp}.svg`), svg);
+  const md = `${machine}\n\n${table}\n\nTargets:\n${checks}\n`;
+  writeFileSync(join(args.resultsDir, 'latest.md'), md);
+  if (args.updateReadme) updateReadme(md);
+
+  process.stdout.write(`\n${md}\nResults: ${join(args.resultsDir, 'latest.json')}, ${join(args.resultsDir, 'latency.svg')}\n`);
+  return 0;
+}
+
+function stripLatencies(e2e: BenchDoc['e2e']): BenchDoc['e2e'] {
+  const out = { bridge: {}, rabbitmq: {} } as BenchDoc['e2e'];
+  for (const t of ['bridge', 'rabbitmq'] as const) {
+    for (const [ex, r] of Object.entries(e2e[t]) as [Executor, Maybe<E2EResult>][]) {
+      if (isUnavailable(r)) out[t][ex] = r;
+      else {
+        const { seqLatencies: _s, concLatencies: _c, ...rest } = r;
+        out[t][ex] = rest;
+      }
+    }
+  }
+  return out;
+}
+
+/** Keep the logs of the last run (daemons, Python peers, RabbitMQ) next to the results. */
+function saveLogs(workDir: string, dest: string): void {
+  try {
+    rmSync(dest, { recursive: true, force: true });
+    mkdirSync(dest, { recursive: true });
+    for (const name of readdirSync(workDir)) if (name.endsWith('.log')) copyFileSync(join(workDir, name), join(dest, name));
+    const rabbitLogs = join(workDir, 'rabbitmq', 'log');
+    if (existsSync(rabbitLogs)) for (const name of readdirSync(rabbitLogs)) if (name.endsWith('.log')) copyFileSync(join(rabbitLogs, name), join(dest, `rabbitmq-${name}`));
+  } catch (e) {
+    log(`could not keep the logs: ${(e as Error).message}`);
+  }
+}
+
+/** Replace the README's benchmark block (between its markers) with the latest results. */
+function updateReadme(md: string): void {
+  const path = join(REPO_ROOT, 'README.md');
+  const text = readFileSync(path, 'utf8');
+  const a = text.indexOf(README_BEGIN);
+  const b = text.indexOf(README_END);
+  if (a === -1 || b < a) {
+    log(`README.md has no ${README_BEGIN} ... ${README_END} block; not updated`);
+    return;
+  }
+  writeFileSync(path, `${text.slice(0, a + README_BEGIN.length)}\n${md}\n${text.slice(b)}`);
+  log('README.md benchmark block updated');
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    log(`bench failed: ${err instanceof Error ? err.stack : String(err)}`);
+    process.exit(1);
+  },
+);
