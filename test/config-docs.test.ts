@@ -5,12 +5,14 @@ import * as path from 'node:path';
 import { renderOptionsTable } from '../src/config/docs';
 import { ALL_OPTIONS } from '../src/config/options';
 
-test('docs/configuration.md holds the table rendered from options.ts', () => {
-  const doc = fs.readFileSync(path.join(__dirname, '..', 'docs', 'configuration.md'), 'utf8');
-  const m = /<!-- options-table:begin -->\n([\s\S]*?)\n<!-- options-table:end -->/.exec(doc);
-  assert.ok(m, 'table markers present');
-  assert.equal(m[1], renderOptionsTable());
-});
+for (const file of [path.join('docs', 'configuration.md'), 'README.md']) {
+  test(`${file} holds the table rendered from options.ts`, () => {
+    const doc = fs.readFileSync(path.join(__dirname, '..', file), 'utf8');
+    const m = /<!-- options-table:begin -->\n([\s\S]*?)\n<!-- options-table:end -->/.exec(doc);
+    assert.ok(m, 'table markers present');
+    assert.equal(m[1], renderOptionsTable());
+  });
+}
 
 test('every option is documented once with its origin', () => {
   const table = renderOptionsTable();
