@@ -62,6 +62,8 @@ export interface E2EResult {
   lostReplies?: number;
   callsMade?: number;
   errorsSample?: string[];
+  /** Seconds since the start of this row: server ready, client done, server stopped. */
+  timings?: Record<string, number>;
   /** All call latencies of all rounds (ms), for the chart; not written to latest.json. */
   seqLatencies?: number[];
   concLatencies?: number[];
@@ -80,6 +82,9 @@ export async function runE2E(
   sizes: E2ESizes,
 ): Promise<E2EResult> {
   const tag = `${target.transport}-${executor}`;
+  const t0 = Date.now();
+  const timings: Record<string, number> = {};
+  const mark = (k: string) => (timings[k] = (Date.now() - t0) / 1000);
   const readyFile = join(workDir, `${tag}-server.ready`);
   const outFile = join(workDir, `${tag}-client.json`);
   const py = pythonBin();
@@ -126,8 +131,10 @@ export async function runE2E(
       await procs.stop(client);
       throw e;
     }
+    mark('serverReadyS');
     const budgetMs = clientBudgetMs(sizes);
     const code = await Promise.race([client.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), budgetMs).unref())]);
+    mark('clientDoneS');
     if (code === 'timeout') {
       await procs.stop(client);
       return { transport: target.transport, executor, ok: false, error: `client still running after ${Math.round(budgetMs / 1000)} s (stopped): ${client.tail(8)}` };
@@ -138,9 +145,12 @@ export async function runE2E(
     if (doc.error || doc.rounds.length === 0) {
       return { transport: target.transport, executor, ok: false, error: doc.error ?? 'no rounds completed', errorsSample: doc.warmup_errors };
     }
-    return summarizeRounds(target.transport, executor, doc.rounds);
+    const result = summarizeRounds(target.transport, executor, doc.rounds);
+    result.timings = timings;
+    return result;
   } finally {
     await procs.stop(server);
+    mark('serverStoppedS');
   }
 }
 

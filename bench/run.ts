@@ -22,7 +22,7 @@ import * as zmq from 'zeromq';
 import { ProcessRegistry } from './lib/procs';
 import { EXECUTORS, REPO_ROOT, pythonBin, runE2E, writeNovaConf, type E2EResult, type E2ESizes, type Executor } from './e2e';
 import { bridgeUnavailable, buildDaemon, startBridgePair } from './bridge';
-import { rabbitAvailable, startRabbit } from './rabbitmq';
+import { rabbitAvailable, startRabbit, type RabbitHandle } from './rabbitmq';
 import { runThroughput, type ThroughputSizes } from './receiver';
 import {
   computeChecks,
@@ -45,8 +45,8 @@ interface ModeSizes {
 
 /** Quick: a smoke run of every row, well under a minute; figures are indicative only. */
 export const QUICK_SIZES: ModeSizes = {
-  throughput: { rounds: 3, messages: 20_000, warmup: 2_000, relay: false },
-  e2e: { rounds: 3, casts: 300, calls: 150, concurrency: 16, callsPerCaller: 10, warmupCalls: 20, callTimeout: 10 },
+  throughput: { rounds: 3, messages: 10_000, warmup: 1_000, relay: false },
+  e2e: { rounds: 3, casts: 200, calls: 100, concurrency: 16, callsPerCaller: 8, warmupCalls: 20, callTimeout: 10 },
 };
 /** Full: the figures to quote. */
 export const FULL_SIZES: ModeSizes = {
@@ -155,6 +155,19 @@ async function main(): Promise<number> {
 
   log(`nova-zmq-bridge bench, ${args.mode} mode; work dir ${workDir}`);
   const bridgeMissing = args.bridge ? bridgeUnavailable(python) : 'skipped (--no-bridge)';
+  const rabbitMissing = !args.rabbitmq ? 'skipped (--no-rabbitmq)' : rabbitAvailable();
+  // RabbitMQ boots (several seconds of CPU) while the daemon compiles, before
+  // anything is measured; idle, it costs well under 1% of a core meanwhile.
+  let rabbitStarting: Promise<RabbitHandle | Error> | null = null;
+  if (!rabbitMissing) {
+    log('(4) starting a private RabbitMQ on 127.0.0.1 (in the background)...');
+    rabbitStarting = startRabbit(procs, workDir).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+  }
+  let phaseT0 = Date.now();
+  const phase = (what: string) => {
+    log(`    [${what}: ${((Date.now() - phaseT0) / 1000).toFixed(1)} s]`);
+    phaseT0 = Date.now();
+  };
   try {
     // The daemons (3) run compiled; build first so (1)/(2) are not disturbed.
     let daemonCmd: string[] | null = null;
@@ -164,6 +177,8 @@ async function main(): Promise<number> {
       daemonCmd = built.command;
       notes.push(`bridge daemons: ${built.note}`);
     }
+    if (rabbitStarting) await rabbitStarting;
+    phase('build and RabbitMQ start');
 
     if (args.throughput) {
       if (!existsSync(join(REPO_ROOT, 'src', 'cli.ts'))) {
@@ -175,6 +190,7 @@ async function main(): Promise<number> {
         } catch (e) {
           throughput = { unavailable: `failed: ${(e as Error).message}` };
         }
+        phase('(1)+(2)');
       }
     }
 
@@ -201,37 +217,32 @@ async function main(): Promise<number> {
         }
         log(`    ${describe(e2e.bridge[ex] as E2EResult)}`);
         addSeries(e2e.bridge[ex]!);
+        phase(`(3) ${ex}`);
       }
       if (Object.keys(peaks).length) bridgeRss = peaks;
     }
 
-    const rabbitMissing = !args.rabbitmq ? 'skipped (--no-rabbitmq)' : rabbitAvailable();
     if (rabbitMissing) {
       for (const ex of EXECUTORS) e2e.rabbitmq[ex] = { unavailable: rabbitMissing };
     } else {
-      log('(4) starting a private RabbitMQ on 127.0.0.1...');
-      let rabbit;
-      try {
-        rabbit = await startRabbit(procs, workDir);
-        notes.push(`RabbitMQ ${rabbit.version ?? ''} started in ${rabbit.startSeconds.toFixed(1)} s on port ${rabbit.amqpPort}`);
-      } catch (e) {
-        for (const ex of EXECUTORS) e2e.rabbitmq[ex] = { unavailable: `RabbitMQ did not start: ${(e as Error).message}` };
-      }
-      if (rabbit) {
-        try {
-          const conf = writeNovaConf(join(workDir, 'rabbit-nova.conf'), { DEFAULT: { transport_url: rabbit.url } });
-          for (const ex of EXECUTORS) {
-            log(`(4) RabbitMQ, ${ex} executor: ${e2eDesc}`);
-            e2e.rabbitmq[ex] = await runE2E(procs, workDir, { transport: 'rabbitmq', serverConf: conf, clientConf: conf, serverName: 'bench-server' }, ex, sizes.e2e);
-            log(`    ${describe(e2e.rabbitmq[ex] as E2EResult)}`);
-            addSeries(e2e.rabbitmq[ex]!);
-          }
-        } finally {
-          await rabbit.stop();
+      const rabbit = await rabbitStarting!;
+      if (rabbit instanceof Error) {
+        for (const ex of EXECUTORS) e2e.rabbitmq[ex] = { unavailable: `RabbitMQ did not start: ${rabbit.message}` };
+      } else {
+        notes.push(`RabbitMQ ${rabbit.version ?? ''} on 127.0.0.1:${rabbit.amqpPort}, started in ${rabbit.startSeconds.toFixed(1)} s`);
+        const conf = writeNovaConf(join(workDir, 'rabbit-nova.conf'), { DEFAULT: { transport_url: rabbit.url } });
+        for (const ex of EXECUTORS) {
+          log(`(4) RabbitMQ, ${ex} executor: ${e2eDesc}`);
+          e2e.rabbitmq[ex] = await runE2E(procs, workDir, { transport: 'rabbitmq', serverConf: conf, clientConf: conf, serverName: 'bench-server' }, ex, sizes.e2e);
+          log(`    ${describe(e2e.rabbitmq[ex] as E2EResult)}`);
+          addSeries(e2e.rabbitmq[ex]!);
+          phase(`(4) ${ex}`);
         }
       }
     }
   } finally {
+    const rabbit = rabbitStarting ? await rabbitStarting : null;
+    if (rabbit && !(rabbit instanceof Error)) await rabbit.stop();
     await procs.stopAll();
     procs.dispose();
     saveLogs(workDir, join(args.resultsDir, 'logs'));

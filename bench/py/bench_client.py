@@ -182,12 +182,14 @@ def main():
         for i in range(args.warmup_calls):
             timed_call(client, i, payload, warm_errors)
         doc["warmup_errors"] = warm_errors[:5]
+        doc["warmup_done_s"] = time.perf_counter() - t_ready
         for r in range(args.rounds):
             doc["rounds"].append({
                 "casts": run_casts(client, r, args.casts, payload),
                 "sequential": run_sequential(client, args.calls, payload),
                 "concurrent": run_concurrent(client, args.concurrency, args.calls_per_caller, payload),
             })
+        doc["rounds_done_s"] = time.perf_counter() - t_ready
     except Exception as e:
         doc["error"] = "%s: %s" % (type(e).__name__, e)
     write_json(args.out, doc)
@@ -196,4 +198,10 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Driver threads that are not daemons (oslo's threading listeners) can
+    # keep the interpreter alive for seconds after cleanup; the results are
+    # written, so leave now.
+    os._exit(code)

@@ -19,6 +19,7 @@ EXECUTOR = early_executor(sys.argv[1:])
 monkey_patch_if_eventlet(EXECUTOR)
 
 import argparse  # noqa: E402
+import os  # noqa: E402
 import signal  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
@@ -89,7 +90,7 @@ def main():
     signal.signal(signal.SIGINT, on_signal)
 
     server.start()
-    write_json(args.ready_file, {"pid": __import__("os").getpid(), "executor": EXECUTOR})
+    write_json(args.ready_file, {"pid": os.getpid(), "executor": EXECUTOR})
     while not stop.is_set():
         stop.wait(0.2)
     # A driver that hangs on shutdown must not keep the bench waiting.
@@ -101,3 +102,7 @@ def main():
 
 if __name__ == "__main__":
     main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # See bench_client.py: lingering non-daemon driver threads must not delay the exit.
+    os._exit(0)
