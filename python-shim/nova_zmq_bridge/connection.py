@@ -48,6 +48,25 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+# Green readers inherited by forked children, parked for good (see below).
+_PARKED = []
+
+
+def _park_inherited_reader():
+    """Never return: a green reader thread inherited through fork() wakes in the child.
+
+    Under eventlet, fork() copies the parent's green threads. If this one
+    returned, the thread teardown would fail (the child's threading module
+    forgot it) and that error would surface inside the child's hub, in
+    whatever the child was doing. So it waits forever on an event nobody sets,
+    holding no socket; _PARKED keeps it from being collected (and torn down).
+    """
+    parked = threading.Event()
+    _PARKED.append(parked)
+    while True:
+        parked.wait()
+
+
 class _Waiter:
     __slots__ = ("event", "answer", "error")
 
@@ -199,7 +218,7 @@ class LocalConnection:
             while True:
                 data = sock.recv(RECV_CHUNK_BYTES)
                 if os.getpid() != pid:
-                    return  # a green reader inherited by a forked child
+                    _park_inherited_reader()
                 if not data:
                     break
                 for frame in reader.feed(data):
@@ -207,10 +226,12 @@ class LocalConnection:
         except errors.ProtocolError as exc:
             reason = str(exc)
             self.log.error("nova-zmq-bridge: %s; dropping the connection", exc)
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
+        except (OSError, EOFError) as exc:
+            # Eventlet raises EOFError when our own close() (or a forked
+            # child's _forget_parent) closes the socket under this reader.
+            reason = getattr(exc, "strerror", None) or str(exc) or "socket closed"
         if os.getpid() != pid:
-            return
+            _park_inherited_reader()
         self._connection_lost(sock, generation, reason)
 
     def _dispatch(self, frame):

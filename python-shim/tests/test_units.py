@@ -154,6 +154,22 @@ class DaemonUnavailableTest(unittest.TestCase):
         conn.close()
         srv.close()
 
+    def test_reader_treats_eventlet_eof_as_a_closed_socket(self):
+        # Eventlet raises EOFError (not OSError) when our own close() closes
+        # the socket under a waiting green reader: the reader must end quietly.
+        class ClosedUnderUs:
+            def recv(self, n):
+                raise EOFError()
+
+            def close(self):
+                pass
+
+        conn = LocalConnection("/nonexistent/nzb.sock", "test/0")
+        sock = ClosedUnderUs()
+        conn._sock, conn._closed = sock, True
+        conn._read_loop(sock, framing.FrameReader(), conn._generation, os.getpid())
+        self.assertIsNone(conn._sock)
+
 
 if __name__ == "__main__":
     unittest.main()
