@@ -19,7 +19,7 @@ let rpcB: Peer;
 
 before(async () => {
   hosts = new Hosts(PORT, [A, B], {
-    'nzbnotes-info': [B], 'nzbnotes-error': [B], nzbleg: [A, B], nzbrpc: [B],
+    'nzbnotes-info': [B], 'nzbnotes-error': [B], nzbleg: [A, B], nzbrpc: [B], nzbfork: [A],
   });
   await hosts.startDaemon(hosts.host(A));
   await hosts.startDaemon(hosts.host(B));
@@ -102,6 +102,34 @@ test('fork: a transport made before os.fork() works in the parent and the child'
   assert.notEqual(r.child.pid, r.parent_pid);
   await rpcB.waitFor((e) => e.event === 'cast' && e.note === 'from-child');
   await rpcB.waitFor((e) => e.event === 'cast' && e.note === 'from-parent');
+});
+
+// eventlet: the child resets its hub first, as oslo.service does in Nova's
+// workers; eventlet-keep-hub: a bare os.fork() (the parent's green reader is
+// copied into the child and must neither crash it nor read the parent's socket).
+for (const mode of ['threading', 'eventlet', 'eventlet-keep-hub']) {
+  test(`fork (${mode}): a worker forked after the transport was used serves on it; the parent calls it`, async () => {
+    const r = await hosts.run('shim_more.py', ['fork_server', hosts.host(A).conf, 'nzbfork', A, 'nzbrpc',
+      mode === 'eventlet-keep-hub' ? 'keep_hub' : 'use_hub', ...(mode === 'threading' ? [] : ['--eventlet'])]);
+    assert.equal(r.before, 'parent-before');
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    assert.equal(r.reply.pid, r.child_pid);
+    assert.notEqual(r.child_pid, r.parent_pid);
+    assert.equal(r.reply.user_id, 'u-more');
+  });
+}
+
+test('a 4 MiB call payload (non-ASCII) goes there and back intact', async () => {
+  const r = await hosts.run('shim_more.py', ['big', hosts.host(A).conf, 'nzbrpc', '4']);
+  assert.equal(r.same, true);
+  assert.ok(r.chars > 1_000_000);
+});
+
+test('eventlet client: 16 green threads calling concurrently', async () => {
+  const r = await hosts.run('rpc_client.py', [hosts.host(A).conf, 'concurrent', 'nzbrpc', '-', '16', '10', '--eventlet']);
+  assert.deepEqual(r.errors, []);
+  assert.equal(r.ok, 160);
+  assert.equal(r.wrong, 0);
 });
 
 test("restart of the client's daemon under an in-flight call: clean MessagingException, then new calls work", async (t) => {

@@ -4,13 +4,25 @@ usage: shim_more.py SCENARIO ARG...
   notify CONF TOPIC DRIVER TAG N         oslo Notifier (driver messaging / messagingv2)
   legacy IPC_DIR TOPIC SERVER NOTE_TOPIC the old impl_zmq module API
   fork CONF TOPIC N                      a transport made before os.fork(), used by both
+  fork_server CONF TOPIC SERVER OTHER [use_hub|keep_hub]
+                                         use the transport (a call to OTHER), fork; the
+                                         child serves TOPIC as SERVER, the parent calls it
+  big CONF TOPIC MIB                     a call echoing MIB MiB of text
+  (--eventlet anywhere: eventlet.monkey_patch() first, as Nova does)
   restart CONF TOPIC SERVER SECONDS      a call in flight while the test restarts our daemon
 """
-import json
-import os
 import sys
-import time
-import types
+
+EVENTLET = "--eventlet" in sys.argv
+if EVENTLET:
+    sys.argv.remove("--eventlet")
+    import eventlet
+    eventlet.monkey_patch()
+
+import json  # noqa: E402
+import os  # noqa: E402
+import time  # noqa: E402
+import types  # noqa: E402
 
 import oslo_messaging
 from oslo_config import cfg
@@ -105,6 +117,59 @@ def fork(conf_path, topic, n):
     return out
 
 
+class ChildEndpoint:
+    def whoami(self, ctxt):
+        return {"pid": os.getpid(), "user_id": ctxt.get("user_id")}
+
+
+def fork_server(conf_path, topic, server_name, other, hub="use_hub"):
+    conf = load(conf_path)
+    t = oslo_messaging.get_rpc_transport(conf, "zmq://")
+    c = oslo_messaging.get_rpc_client(t, oslo_messaging.Target(topic=topic), timeout=20)
+    # The parent uses the transport first (a call to another topic), as a
+    # service does at start-up before forking its workers.
+    out = {"before": oslo_messaging.get_rpc_client(t, oslo_messaging.Target(topic=other), timeout=20)
+           .call(CTXT, "echo", value="parent-before")}
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        # A worker process: serves on the transport its parent built.
+        if EVENTLET and hub == "use_hub":
+            # What oslo.service's ProcessLauncher does first in a Nova worker:
+            # a fresh hub, so the child shares no epoll fd with its parent.
+            # ("keep_hub": a bare os.fork() under eventlet, the parent's hub
+            # and green threads carry on in the child.)
+            eventlet.hubs.use_hub()
+        os.close(rfd)
+        server = oslo_messaging.get_rpc_server(
+            t, oslo_messaging.Target(topic=topic, server=server_name),
+            [ChildEndpoint()], executor="eventlet" if EVENTLET else "threading")
+        server.start()
+        os.write(wfd, b"r")
+        time.sleep(60)  # until the parent kills it
+        os._exit(0)
+    os.close(wfd)
+    os.read(rfd, 1)
+    out.update(child_pid=pid, parent_pid=os.getpid())
+    try:
+        out["reply"] = c.call(CTXT, "whoami")
+    except Exception as exc:  # noqa: BLE001
+        out["error"] = describe(exc)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    t.cleanup()
+    return out
+
+
+def big(conf_path, topic, mib):
+    t = oslo_messaging.get_rpc_transport(load(conf_path), "zmq://")
+    c = oslo_messaging.get_rpc_client(t, oslo_messaging.Target(topic=topic), timeout=60)
+    value = ("☃x" * (int(float(mib) * 1024 * 1024) // 8))
+    got = c.call(CTXT, "echo", value=value)
+    t.cleanup()
+    return {"same": got == value, "chars": len(value)}
+
+
 def restart(conf_path, topic, server, seconds):
     t = oslo_messaging.get_rpc_transport(load(conf_path), "zmq://")
     c = oslo_messaging.get_rpc_client(t, oslo_messaging.Target(topic=topic, server=server),
@@ -134,7 +199,8 @@ def restart(conf_path, topic, server, seconds):
 
 if __name__ == "__main__":
     try:
-        result = {"notify": notify, "legacy": legacy, "fork": fork, "restart": restart}[SCENARIO](*ARGS)
+        result = {"notify": notify, "legacy": legacy, "fork": fork, "fork_server": fork_server,
+                  "big": big, "restart": restart}[SCENARIO](*ARGS)
     except Exception as exc:  # noqa: BLE001
         result = {"fatal": describe(exc)}
     sys.stdout.write(json.dumps(result) + "\n")
