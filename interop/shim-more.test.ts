@@ -148,3 +148,24 @@ test("restart of the client's daemon under an in-flight call: clean MessagingExc
   assert.equal(r.after.value, 'after-restart');
   assert.equal(r.after.name, 'legB');
 });
+
+test("restart of the listeners' daemon: notification pools re-register by themselves", async () => {
+  const h = hosts.host(B);
+  await hosts.stopDaemon(h);
+  await hosts.startDaemon(h);
+  // Notifications are fire-and-forget: one sent before the listeners are back
+  // goes to the legacy ipc socket, so send until each pool has one.
+  const got = (p: Peer, tag: string) => notes(p, tag).length > 0;
+  for (let round = 0; round < 10; round++) {
+    const tag = `after-restart-${round}`;
+    await hosts.run('shim_more.py', ['notify', hosts.host(A).conf, 'nzbnotes', 'messagingv2', tag, '1']);
+    try {
+      await l2.waitFor(() => got(l2, tag), 3000);
+      await l1.waitFor(() => got(l1, tag) || got(l3, tag), 3000);
+      return;
+    } catch {
+      // not re-registered yet: next round
+    }
+  }
+  assert.fail(`no notification reached both pools after the restart: ${JSON.stringify(l2.events.slice(-3))}`);
+});
