@@ -132,22 +132,25 @@ test('eventlet client: 16 green threads calling concurrently', async () => {
   assert.equal(r.wrong, 0);
 });
 
-test("restart of the client's daemon under an in-flight call: clean MessagingException, then new calls work", async (t) => {
-  const running = hosts.run('shim_more.py', ['restart', hosts.host(A).conf, 'nzbleg', B, '7']);
-  await legB.waitFor((e) => e.event === 'sleeping' && e.seconds === 7, 30_000);
-  const h = hosts.host(A);
-  await hosts.stopDaemon(h);
-  await hosts.startDaemon(h);
-  const r = await running;
-  t.diagnostic(JSON.stringify({ inflight_error: r.inflight_error?.type, retry_errors: r.retry_errors, attempts: r.attempts }));
-  assert.equal(r.inflight, undefined, 'the in-flight call cannot have a result');
-  assert.ok(r.inflight_error, JSON.stringify(r));
-  assert.ok(r.inflight_error.mro.includes('MessagingException'), JSON.stringify(r.inflight_error));
-  assert.ok(!r.inflight_error.mro.includes('TransportDriverError'), JSON.stringify(r.inflight_error));
-  assert.equal(r.after_error, undefined, JSON.stringify(r));
-  assert.equal(r.after.value, 'after-restart');
-  assert.equal(r.after.name, 'legB');
-});
+for (const [mode, secs] of [['threading', 7], ['eventlet', 8]] as const) {
+  test(`restart of the client's daemon under an in-flight call (${mode}): clean MessagingException, then new calls work`, async (t) => {
+    const running = hosts.run('shim_more.py', ['restart', hosts.host(A).conf, 'nzbleg', B, String(secs),
+      ...(mode === 'eventlet' ? ['--eventlet'] : [])]);
+    await legB.waitFor((e) => e.event === 'sleeping' && e.seconds === secs, 30_000);
+    const h = hosts.host(A);
+    await hosts.stopDaemon(h);
+    await hosts.startDaemon(h);
+    const r = await running;
+    t.diagnostic(JSON.stringify({ inflight_error: r.inflight_error?.type, retry_errors: r.retry_errors, attempts: r.attempts }));
+    assert.equal(r.inflight, undefined, 'the in-flight call cannot have a result');
+    assert.ok(r.inflight_error, JSON.stringify(r));
+    assert.ok(r.inflight_error.mro.includes('MessagingException'), JSON.stringify(r.inflight_error));
+    assert.ok(!r.inflight_error.mro.includes('TransportDriverError'), JSON.stringify(r.inflight_error));
+    assert.equal(r.after_error, undefined, JSON.stringify(r));
+    assert.equal(r.after.value, 'after-restart');
+    assert.equal(r.after.name, 'legB');
+  });
+}
 
 test("restart of the listeners' daemon: notification pools re-register by themselves", async () => {
   const h = hosts.host(B);
