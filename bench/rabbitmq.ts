@@ -67,10 +67,17 @@ export async function startRabbit(procs: ProcessRegistry, workDir: string): Prom
   };
   const t0 = Date.now();
   const proc = procs.spawn('rabbitmq-server', RABBITMQ_SERVER_BIN, [], join(workDir, 'rabbitmq-server.log'), { cwd: dir, env });
+  // epmd is daemonized by the Erlang VM, outside the server's process
+  // group: it is stopped by its private port, so only ours is touched.
+  const epmdCleanup = {
+    name: `epmd on port ${epmdPort}`,
+    run: async () => void (await runToCompletion(EPMD_BIN, ['-port', String(epmdPort), '-kill'], join(workDir, 'epmd-kill.log'), { env })),
+    runSync: () => void execFileSync(EPMD_BIN, ['-port', String(epmdPort), '-kill'], { env, stdio: 'ignore', timeout: 5000 }),
+  };
+  procs.addCleanup(epmdCleanup);
   const stop = async () => {
     await procs.stop(proc, 20_000);
-    // epmd was started by the Erlang VM, outside the server's process group.
-    await runToCompletion(EPMD_BIN, ['-port', String(epmdPort), '-kill'], join(workDir, 'epmd-kill.log'), { env });
+    await procs.runCleanup(epmdCleanup);
   };
   try {
     await waitFor(

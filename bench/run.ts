@@ -133,6 +133,7 @@ async function main(): Promise<number> {
   const notes: string[] = [];
   const stopOnSignal = (sig: NodeJS.Signals) => {
     log(`\n${sig}: stopping everything the bench started...`);
+    // stopAll also refuses new children, so the phase that was running fails fast.
     void procs.stopAll().finally(() => {
       rmSync(workDir, { recursive: true, force: true });
       process.exit(130);

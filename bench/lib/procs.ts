@@ -30,8 +30,18 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Something else to undo at the end (e.g. an epmd the Erlang VM daemonized). */
+export interface Cleanup {
+  name: string;
+  run(): Promise<void>;
+  /** Best effort from the process 'exit' hook, where nothing async runs. */
+  runSync(): void;
+}
+
 export class ProcessRegistry {
   private readonly procs: ManagedProcess[] = [];
+  private readonly cleanups: Cleanup[] = [];
+  private closed = false;
   private readonly exitHook = () => this.killAllSync();
 
   constructor() {
@@ -40,6 +50,7 @@ export class ProcessRegistry {
   }
 
   spawn(name: string, cmd: string, args: string[], logFile: string, opts: SpawnOptions = {}): ManagedProcess {
+    if (this.closed) throw new Error(`not starting ${name}: the bench is stopping`);
     const fd = openSync(logFile, 'a');
     const child = spawn(cmd, args, {
       cwd: opts.cwd,
@@ -89,12 +100,33 @@ export class ProcessRegistry {
     if (i !== -1) this.procs.splice(i, 1);
   }
 
+  addCleanup(c: Cleanup): void {
+    this.cleanups.push(c);
+  }
+
+  async runCleanup(c: Cleanup): Promise<void> {
+    const i = this.cleanups.indexOf(c);
+    if (i === -1) return;
+    this.cleanups.splice(i, 1);
+    await c.run();
+  }
+
+  /** Stop every child, run every cleanup, and refuse new children from now on. */
   async stopAll(): Promise<void> {
+    this.closed = true;
     await Promise.all([...this.procs].reverse().map((p) => this.stop(p)));
+    for (const c of [...this.cleanups].reverse()) await this.runCleanup(c);
   }
 
   private killAllSync(): void {
     for (const p of this.procs) signalGroup(p.pid, 'SIGKILL');
+    for (const c of this.cleanups) {
+      try {
+        c.runSync();
+      } catch {
+        // best effort at exit
+      }
+    }
   }
 
   dispose(): void {
