@@ -3,7 +3,7 @@
 
     bench_client.py --config-file nova.conf --executor threading|eventlet \
         --topic nzb_bench --server <host> --rounds 3 --casts 1000 \
-        --calls 500 --concurrency 16 --calls-per-caller 50 --out result.json
+        --calls 500 --concurrency 16 --calls-per-caller 50 [--out result.json]
 
 Waits until the server answers, warms up, then per round:
   1. casts: sends --casts casts as fast as it can, then asks the server how
@@ -12,7 +12,7 @@ Waits until the server answers, warms up, then per round:
   3. concurrent calls: --concurrency callers (threads, green threads under
      eventlet) doing --calls-per-caller calls each, each timed.
 A call that times out, fails or answers the wrong seq is a lost reply.
-Writes the raw figures (latencies in ms) as JSON to --out.
+Prints the raw figures (latencies in ms) as JSON, or writes them to --out.
 """
 import sys
 
@@ -22,6 +22,7 @@ EXECUTOR = early_executor(sys.argv[1:])
 monkey_patch_if_eventlet(EXECUTOR)
 
 import argparse  # noqa: E402
+import json  # noqa: E402
 import os  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
@@ -164,7 +165,7 @@ def main():
     p.add_argument("--call-timeout", type=float, default=10.0)
     p.add_argument("--ready-timeout", type=float, default=DEFAULT_READY_TIMEOUT_SECONDS)
     p.add_argument("--wait-file", default=None, help="wait for this file (the server's ready file) before probing")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", default=None, help="write the JSON results here (default: print them on stdout)")
     args = p.parse_args()
 
     conf = load_conf(args.config_file)
@@ -192,7 +193,10 @@ def main():
         doc["rounds_done_s"] = time.perf_counter() - t_ready
     except Exception as e:
         doc["error"] = "%s: %s" % (type(e).__name__, e)
-    write_json(args.out, doc)
+    if args.out:
+        write_json(args.out, doc)
+    else:
+        sys.stdout.write(json.dumps(doc) + "\n")
     transport.cleanup()
     return 0 if "error" not in doc else 1
 
