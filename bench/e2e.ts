@@ -53,6 +53,8 @@ export interface E2EResult {
   error?: string;
   castsPerSec?: Summary;
   castsLost?: number;
+  /** How fast the client handed casts to its driver (an upper bound of casts/s). */
+  castSendPerSec?: Summary;
   seqCallsPerSec?: Summary;
   seqP50Ms?: Summary;
   seqP99Ms?: Summary;
@@ -170,6 +172,7 @@ function summarizeRounds(transport: string, executor: Executor, rounds: RawRound
     ok: true,
     castsPerSec: summarize(rounds.map((r) => r.casts.per_s)),
     castsLost: sum(rounds.map((r) => r.casts.lost)),
+    castSendPerSec: summarize(rounds.map((r) => r.casts.send_per_s)),
     seqCallsPerSec: summarize(rounds.map((r) => r.sequential.per_s)),
     seqP50Ms: summarize(rounds.map((r) => percentile(r.sequential.latencies_ms, 50))),
     seqP99Ms: summarize(rounds.map((r) => percentile(r.sequential.latencies_ms, 99))),
