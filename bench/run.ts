@@ -196,51 +196,60 @@ async function main(): Promise<number> {
     }
 
     const e2eDesc = `${sizes.e2e.rounds} rounds x (${sizes.e2e.casts} casts, ${sizes.e2e.calls} sequential calls, ${sizes.e2e.concurrency}x${sizes.e2e.callsPerCaller} concurrent calls)`;
-    if (bridgeMissing) {
-      for (const ex of EXECUTORS) e2e.bridge[ex] = { unavailable: bridgeMissing };
-      bridgeRss = { unavailable: bridgeMissing };
-    } else {
-      const peaks: Record<string, number> = {};
-      for (const ex of EXECUTORS) {
-        log(`(3) bridge, ${ex} executor: ${e2eDesc}`);
-        let pair;
-        try {
-          pair = await startBridgePair(procs, workDir, daemonCmd!, ex);
-        } catch (e) {
-          e2e.bridge[ex] = { unavailable: `daemons did not start: ${(e as Error).message}` };
-          continue;
-        }
-        try {
-          e2e.bridge[ex] = await runE2E(procs, workDir, pair.target, ex, sizes.e2e);
-        } finally {
-          const rss = await pair.stop();
-          for (const [h, r] of Object.entries(rss)) peaks[h] = Math.max(peaks[h] ?? 0, r.peakMiB);
-        }
-        log(`    ${describe(e2e.bridge[ex] as E2EResult)}`);
-        addSeries(e2e.bridge[ex]!);
-        phase(`(3) ${ex}`);
-      }
-      if (Object.keys(peaks).length) bridgeRss = peaks;
+    // Bridge and RabbitMQ rows alternate (A B, then B A) so a change of load
+    // on the shared machine hits both sides of each ratio alike.
+    const rabbit = rabbitMissing ? null : await rabbitStarting!;
+    let rabbitConf: string | null = null;
+    if (rabbit && !(rabbit instanceof Error)) {
+      notes.push(`RabbitMQ ${rabbit.version ?? ''} on 127.0.0.1:${rabbit.amqpPort}, started in ${rabbit.startSeconds.toFixed(1)} s`);
+      rabbitConf = writeNovaConf(join(workDir, 'rabbit-nova.conf'), { DEFAULT: { transport_url: rabbit.url } });
     }
-
-    if (rabbitMissing) {
-      for (const ex of EXECUTORS) e2e.rabbitmq[ex] = { unavailable: rabbitMissing };
-    } else {
-      const rabbit = await rabbitStarting!;
-      if (rabbit instanceof Error) {
-        for (const ex of EXECUTORS) e2e.rabbitmq[ex] = { unavailable: `RabbitMQ did not start: ${rabbit.message}` };
+    const peaks: Record<string, number> = {};
+    const bridgeRow = async (ex: Executor) => {
+      if (bridgeMissing) {
+        e2e.bridge[ex] = { unavailable: bridgeMissing };
+        return;
+      }
+      log(`(3) bridge, ${ex} executor: ${e2eDesc}`);
+      let pair;
+      try {
+        pair = await startBridgePair(procs, workDir, daemonCmd!, ex);
+      } catch (e) {
+        e2e.bridge[ex] = { unavailable: `daemons did not start: ${(e as Error).message}` };
+        return;
+      }
+      try {
+        e2e.bridge[ex] = await runE2E(procs, workDir, pair.target, ex, sizes.e2e);
+      } finally {
+        const rss = await pair.stop();
+        for (const [h, r] of Object.entries(rss)) peaks[h] = Math.max(peaks[h] ?? 0, r.peakMiB);
+      }
+      log(`    ${describe(e2e.bridge[ex] as E2EResult)}`);
+      addSeries(e2e.bridge[ex]!);
+      phase(`(3) ${ex}`);
+    };
+    const rabbitRow = async (ex: Executor) => {
+      if (rabbitMissing || !rabbitConf) {
+        e2e.rabbitmq[ex] = { unavailable: rabbitMissing ?? `RabbitMQ did not start: ${(rabbit as Error).message}` };
+        return;
+      }
+      log(`(4) RabbitMQ, ${ex} executor: ${e2eDesc}`);
+      e2e.rabbitmq[ex] = await runE2E(procs, workDir, { transport: 'rabbitmq', serverConf: rabbitConf, clientConf: rabbitConf, serverName: 'bench-server' }, ex, sizes.e2e);
+      log(`    ${describe(e2e.rabbitmq[ex] as E2EResult)}`);
+      addSeries(e2e.rabbitmq[ex]!);
+      phase(`(4) ${ex}`);
+    };
+    for (const [i, ex] of EXECUTORS.entries()) {
+      if (i % 2 === 0) {
+        await bridgeRow(ex);
+        await rabbitRow(ex);
       } else {
-        notes.push(`RabbitMQ ${rabbit.version ?? ''} on 127.0.0.1:${rabbit.amqpPort}, started in ${rabbit.startSeconds.toFixed(1)} s`);
-        const conf = writeNovaConf(join(workDir, 'rabbit-nova.conf'), { DEFAULT: { transport_url: rabbit.url } });
-        for (const ex of EXECUTORS) {
-          log(`(4) RabbitMQ, ${ex} executor: ${e2eDesc}`);
-          e2e.rabbitmq[ex] = await runE2E(procs, workDir, { transport: 'rabbitmq', serverConf: conf, clientConf: conf, serverName: 'bench-server' }, ex, sizes.e2e);
-          log(`    ${describe(e2e.rabbitmq[ex] as E2EResult)}`);
-          addSeries(e2e.rabbitmq[ex]!);
-          phase(`(4) ${ex}`);
-        }
+        await rabbitRow(ex);
+        await bridgeRow(ex);
       }
     }
+    if (bridgeMissing) bridgeRss = { unavailable: bridgeMissing };
+    else if (Object.keys(peaks).length) bridgeRss = peaks;
   } finally {
     const rabbit = rabbitStarting ? await rabbitStarting : null;
     if (rabbit && !(rabbit instanceof Error)) await rabbit.stop();
