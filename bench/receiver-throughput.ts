@@ -16,7 +16,7 @@
  * functions are reused by `npm run bench`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as zmq from 'zeromq';
@@ -30,15 +30,16 @@ export const DEFAULT_BENCH_WARMUP = 2_000;
 export const DEFAULT_BENCH_ROUNDS = 3;
 /** Size of the cast body frame, in bytes. */
 export const DEFAULT_BENCH_BODY_BYTES = 1024;
-/** The receiver bench's port range (inclusive). */
-const PORT_MIN = 20000;
-const PORT_MAX = 20999;
+/** The receiver bench's port range (inclusive); `NZB_BENCH_PORTS=26000-26999` moves it (experiments beside a running bench). */
+const [PORT_MIN, PORT_MAX] = (process.env.NZB_BENCH_PORTS ?? '20000-20999').split('-').map(Number) as [number, number];
 const BENCH_TOPIC = 'bench.localhost';
 
 export interface ThroughputResult {
   messages: number;
   seconds: number;
   msgsPerSec: number;
+  /** Receiver runs only: the daemon's VmHWM (peak RSS) just before it was stopped, MiB. */
+  daemonPeakMiB?: number;
 }
 
 export interface BenchOptions {
@@ -105,7 +106,41 @@ export interface RunningDaemon {
   stop(): Promise<void>;
 }
 
-/** Start the real daemon (`src/cli.ts`) on loopback with a fresh ipc dir; resolves once it logs "daemon started". */
+/** Newest modification time (ms) of any file under `dir`. */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * How to run the daemon: the compiled `dist/src/cli.js` (as deployed, so its
+ * memory is what production sees) when it is at least as new as every file
+ * under src/ (`npx tsc -p tsconfig.json`), else the sources through tsx.
+ * `NZB_BENCH_DAEMON_NODE_ARGS` adds node flags (e.g. `--cpu-prof`).
+ */
+export function benchDaemonCommand(root = join(__dirname, '..')): string[] {
+  const extra = (process.env.NZB_BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const compiled = join(root, 'dist', 'src', 'cli.js');
+  if (existsSync(compiled) && statSync(compiled).mtimeMs >= newestMtime(join(root, 'src'))) return [...extra, compiled];
+  return [...extra, '--import', 'tsx', join(root, 'src', 'cli.ts')];
+}
+
+/** VmHWM (peak RSS) of a live process, MiB; undefined once it is gone. */
+export function peakRssMiB(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round((Number(m[1]) / 1024) * 10) / 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Start the real daemon (compiled when up to date, see {@link benchDaemonCommand}) on loopback with a fresh ipc dir; resolves once it logs "daemon started". */
 export async function startBenchDaemon(port = randomPort()): Promise<RunningDaemon> {
   const root = join(__dirname, '..');
   const dir = mkdtempSync(join(tmpdir(), 'nzb-bench-'));
@@ -115,8 +150,7 @@ export async function startBenchDaemon(port = randomPort()): Promise<RunningDaem
     conf,
     `[DEFAULT]\nrpc_zmq_bind_address = 127.0.0.1\nrpc_zmq_port = ${port}\nrpc_zmq_ipc_dir = ${ipcDir}\nrpc_zmq_host = localhost\n`,
   );
-  // The sources through tsx, never a possibly stale dist/ (tsx only costs load time).
-  const args = ['--import', 'tsx', join(root, 'src', 'cli.ts')];
+  const args = benchDaemonCommand(root);
   const child = spawn(process.execPath, [...args, '--config-file', conf, '--log-level', 'info'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   let exited: number | null | undefined;
@@ -157,7 +191,8 @@ export async function measureReceiver(opts: BenchOptions = {}): Promise<Throughp
   try {
     push.connect(`tcp://127.0.0.1:${daemon.port}`);
     consumer.connect(ipcEndpoint(daemon.ipcDir, BENCH_TOPIC));
-    return await measure(push, consumer, opts);
+    const result = await measure(push, consumer, opts);
+    return { ...result, daemonPeakMiB: peakRssMiB(daemon.process.pid) };
   } finally {
     push.close();
     consumer.close();
@@ -213,6 +248,8 @@ export interface ReceiverThroughputReport {
   ratioToRelay: number;
   /** Every round's msgs/s, per kind. */
   samples: { raw: number[]; relay: number[]; receiver: number[] };
+  /** Every receiver round's daemon peak RSS (VmHWM), MiB. */
+  daemonPeakMiB: (number | undefined)[];
 }
 
 function median(results: ThroughputResult[]): ThroughputResult {
@@ -247,6 +284,7 @@ export async function runReceiverThroughput(opts: BenchOptions & { rounds?: numb
       relay: runs.relay.map((r) => r.msgsPerSec),
       receiver: runs.receiver.map((r) => r.msgsPerSec),
     },
+    daemonPeakMiB: runs.receiver.map((r) => r.daemonPeakMiB),
   };
 }
 
