@@ -68,20 +68,63 @@ def _park_inherited_reader():
 
 
 class _Waiter:
-    __slots__ = ("event", "answer", "error")
+    """One request's answer, handed from the reader to the waiting caller.
+
+    A lock held from birth and released once by the reader is the cheapest
+    one-shot wake-up (threading.Event costs a Condition and a second lock
+    per call); it is looked up at use time, so it is green under eventlet.
+    """
+    __slots__ = ("_done", "answer", "error")
 
     def __init__(self):
-        self.event = threading.Event()
+        self._done = threading.Lock()
+        self._done.acquire()
         self.answer = None
         self.error = None
 
     def set(self, answer):
         self.answer = answer
-        self.event.set()
+        self._release()
 
     def fail(self, exc):
         self.error = exc
-        self.event.set()
+        self._release()
+
+    def _release(self):
+        try:
+            self._done.release()
+        except RuntimeError:  # answered twice (e.g. failed by close() after the answer)
+            pass
+
+    def wait(self, timeout):
+        """True once answered or failed, False when ``timeout`` seconds passed first."""
+        if timeout is None:
+            return self._done.acquire()
+        if timeout <= 0:
+            return self._done.acquire(False)
+        return self._done.acquire(True, timeout)
+
+
+class _AsyncAnswer:
+    """Answer of a request nobody waits for (a pipelined cast): refusals are logged.
+
+    The daemon still accepts or refuses each such request at once; the
+    refusal (NO_ROUTE, QUEUE_FULL, ...) reaches the shim's log as an error
+    naming what was refused, instead of an exception in the caller.
+    """
+    __slots__ = ("what", "log")
+
+    def __init__(self, what, log):
+        self.what = what
+        self.log = log
+
+    def set(self, answer):
+        if answer.get("op") == "error":
+            self.log.error("nova-zmq-bridge: %s refused by the daemon: %s: %s",
+                           self.what, answer.get("code"), answer.get("message"))
+
+    def fail(self, exc):
+        self.log.warning("nova-zmq-bridge: %s may not have been accepted: %s", self.what, exc)
 
 
 class LocalConnection:
@@ -130,7 +173,8 @@ class LocalConnection:
             except OSError:
                 pass
         for w in pending.values():
-            w.fail(errors.ConnectionLost(self.path, "process forked"))
+            if not isinstance(w, _AsyncAnswer):  # the parent's own casts: its business
+                w.fail(errors.ConnectionLost(self.path, "process forked"))
 
     def _check_process(self):
         if os.getpid() != self._pid:
@@ -315,13 +359,34 @@ class LocalConnection:
             with self._lock:
                 self._pending.pop(rid, None)
             raise errors.ConnectionLost(self.path, exc.strerror or str(exc)) from None
-        if not waiter.event.wait(timeout):
+        if not waiter.wait(timeout):
             with self._lock:
                 self._pending.pop(rid, None)
             raise errors.RequestTimeout(frame.get("op", "request"), timeout)
         if waiter.error is not None:
             raise waiter.error
         return waiter.answer
+
+    def request_nowait(self, frame, what):
+        """Send a request without waiting for its answer.
+
+        The frame carries a ``rid``, so the daemon still answers it; an
+        ``error`` answer is logged naming ``what`` (e.g. "cast to topic X").
+        Send errors (daemon unreachable, connection lost) still raise here.
+        """
+        self._check_process()
+        with self._lock:
+            self._ensure_connected_locked()
+            rid = next(self._rids)
+            frame["rid"] = rid
+            self._pending[rid] = _AsyncAnswer(what, self.log)
+            sock = self._sock
+        try:
+            self._send_frame(sock, frame)
+        except OSError as exc:
+            with self._lock:
+                self._pending.pop(rid, None)
+            raise errors.ConnectionLost(self.path, exc.strerror or str(exc)) from None
 
     def send_oneway(self, frame):
         """Send a frame that gets no answer (reply, heartbeat)."""
@@ -388,4 +453,5 @@ class LocalConnection:
                 pass
             sock.close()
         for waiter in pending.values():
-            waiter.fail(errors.ConnectionLost(self.path, "closed by cleanup()"))
+            if not isinstance(waiter, _AsyncAnswer):  # already sent; nothing to tell
+                waiter.fail(errors.ConnectionLost(self.path, "closed by cleanup()"))
