@@ -15,7 +15,7 @@ DEFAULT_SOCKET_NAME = "nova-zmq-bridge.sock"
 DEFAULT_CONNECT_TIMEOUT = 5.0
 #: Seconds a call waits beyond its own timeout for the daemon's TIMEOUT answer.
 DEFAULT_CALL_GRACE = 10.0
-#: Seconds a cast or notification waits for the daemon to accept it.
+#: Seconds a notification waits for the daemon to accept it (oslo casts are pipelined: refusals are logged).
 DEFAULT_CAST_ACCEPT_TIMEOUT = 30.0
 
 GROUP = "zmq_bridge"
@@ -32,7 +32,7 @@ bridge_opts = [
                     "(default <rpc_zmq_ipc_dir>/nova-zmq-bridge.sock)."),
     cfg.FloatOpt("shim_connect_timeout", default=DEFAULT_CONNECT_TIMEOUT, min=0.1,
                  help="Seconds the Python shim waits to connect to the daemon and "
-                      "for it to acknowledge a listener or a cast."),
+                      "for it to acknowledge a listener or a notification."),
     cfg.FloatOpt("shim_call_grace", default=DEFAULT_CALL_GRACE, min=0,
                  help="Seconds a call waits beyond its timeout for the daemon's answer."),
 ]
