@@ -10,6 +10,7 @@ TransportDriverError (oslo.messaging 14 mishandles those in RPCClient).
 import logging
 import queue
 import sys
+import threading
 
 import oslo_messaging
 from oslo_messaging._drivers import base
@@ -108,6 +109,12 @@ class ZmqNotificationMessage(base.IncomingMessage):
         pass
 
 
+def _rpc_incoming(driver, frame):
+    ctxt_text = frame.get("ctx") or "{}"
+    return ZmqIncomingMessage(driver, ctxt_text, codec.loads(ctxt_text), codec.loads(frame["msg"]),
+                              frame.get("reply_to"), frame.get("monitor"))
+
+
 _WAKE = object()
 
 
@@ -129,13 +136,10 @@ class ZmqListener(base.PollStyleListener):
             raise _translate(exc) from None
 
     def _incoming(self, frame):
-        ctxt_text = frame.get("ctx") or "{}"
-        ctxt = codec.loads(ctxt_text)
-        message = codec.loads(frame["msg"])
         if self._notification:
-            return ZmqNotificationMessage(ctxt, message)
-        return ZmqIncomingMessage(self._driver, ctxt_text, ctxt, message,
-                                  frame.get("reply_to"), frame.get("monitor"))
+            return ZmqNotificationMessage(codec.loads(frame.get("ctx") or "{}"),
+                                          codec.loads(frame["msg"]))
+        return _rpc_incoming(self._driver, frame)
 
     @base.batch_poll_helper
     def poll(self, timeout=None):
@@ -167,6 +171,75 @@ class ZmqListener(base.PollStyleListener):
         self._unlisten_all()
         self._stopped = True
         self._queue.put(_WAKE)
+
+    def cleanup(self):
+        self._unlisten_all()
+
+
+class ZmqPushListener(base.Listener):
+    """RPC deliveries handed by the connection's reader straight to oslo's executor.
+
+    oslo's PollStyleListenerAdapter would put a queue and a polling thread
+    between the reader and the executor: one more thread wake-up (and GIL
+    hand-off) per request. Here the reader decodes the delivery and calls
+    on_incoming_callback([message]) itself, which only submits it to the
+    executor. Used for batch_size 1 (what RPCServer asks for).
+    """
+
+    def __init__(self, driver, spec, batch_size, batch_timeout):
+        super().__init__(batch_size, batch_timeout)
+        self._driver = driver
+        self._lock = threading.Lock()
+        # Deliveries that arrive between listen and start(): handed over by start().
+        self._early = []
+        self._stopped = False
+        self._lids = []
+        try:
+            self._lids.append(driver._connection.listen(spec, self._take))
+        except errors.BridgeError as exc:
+            self._unlisten_all()
+            raise _translate(exc) from None
+
+    def _take(self, frame):
+        callback = self.on_incoming_callback
+        if callback is None:
+            with self._lock:
+                callback = self.on_incoming_callback
+                if callback is None:
+                    if self._stopped:
+                        LOG.warning("nova-zmq-bridge: delivery after the listener stopped dropped")
+                    else:
+                        self._early.append(frame)
+                    return
+        try:
+            message = _rpc_incoming(self._driver, frame)
+        except (ValueError, KeyError, TypeError) as exc:
+            LOG.error("nova-zmq-bridge: undecodable delivery dropped: %s", exc)
+            return
+        callback([message])
+
+    def start(self, on_incoming_callback):
+        with self._lock:
+            super().start(on_incoming_callback)
+            early, self._early = self._early, []
+        for frame in early:
+            self._take(frame)
+
+    def _unlisten_all(self):
+        lids, self._lids = self._lids, []
+        for lid in lids:
+            try:
+                self._driver._connection.unlisten(lid)
+            except errors.BridgeError as exc:
+                LOG.debug("nova-zmq-bridge: unlisten %s: %s", lid, exc)
+
+    def stop(self):
+        # The daemon answers unlisten after every delivery it sent before:
+        # the reader has handed those to the executor by the time it returns.
+        self._unlisten_all()
+        with self._lock:
+            self._stopped = True
+            super().stop()
 
     def cleanup(self):
         self._unlisten_all()
@@ -272,6 +345,8 @@ class ZmqBridgeDriver(base.BaseDriver):
         spec = {"kind": "rpc", "target": {
             "exchange": self._exchange(target.exchange), "topic": target.topic,
             "server": target.server or None, "fanout": False}}
+        if batch_size == 1:
+            return ZmqPushListener(self, spec, batch_size, batch_timeout)
         listener = ZmqListener(self, [spec], notification=False)
         return base.PollStyleListenerAdapter(listener, batch_size, batch_timeout)
 
