@@ -22,9 +22,15 @@ import { ipcEndpoint, ipcPath, ipcFileName, topicKind, type TopicKind } from '..
 import { Fifo } from './queue';
 
 /** Send high-water mark of each ipc socket, in messages (libzmq's default is 1000). */
-export const DEFAULT_IPC_SEND_HWM = 10_000;
+export const DEFAULT_IPC_SEND_HWM = 1_000;
 /** Linger of ipc sockets on close, in milliseconds: time left to flush to connected consumers. */
 export const DEFAULT_IPC_LINGER_MS = 1_000;
+/**
+ * An outlet whose consumer took a message within this many milliseconds is
+ * "draining": its queue empties on its own, so the receiver may wait for it
+ * (see {@link Outlets.drainingQueuedBytes}) without starving anyone.
+ */
+export const DEFAULT_DRAINING_WINDOW_MS = 100;
 
 export interface OutletSettings {
   /** `rpc_zmq_ipc_dir`. */
@@ -40,11 +46,24 @@ export interface OutletSettings {
 /** A queued message: its frames as received (msg_id and topic are re-read from frames 0 and 1 only for logs). */
 type Item = Buffer[];
 
+function itemBytes(item: Item): number {
+  let n = 0;
+  for (let i = 0; i < item.length; i++) n += item[i]!.length;
+  return n;
+}
+
+/** Bytes queued in every outlet of one receiver (held replies excluded: they wait for a subscriber, not for the socket). */
+export interface QueueTally {
+  bytes: number;
+}
+
 interface OutletDeps {
   settings: OutletSettings;
   counters: Counters;
   log: Logger;
   context?: zmq.Context;
+  /** Shared by all outlets of a receiver. */
+  tally: QueueTally;
   /** Called when the outlet could not bind, so the next message creates a fresh one. */
   onFailed(outlet: Outlet): void;
 }
@@ -64,6 +83,10 @@ export abstract class Outlet {
   protected closed = false;
   protected readonly queue = new Fifo<Item>();
   protected readonly log: Logger;
+  /** Bytes in {@link queue}. */
+  queuedBytes = 0;
+  /** When a message last left through the socket (Date.now()), 0 if never. */
+  lastSentAt = 0;
   private pumping = false;
   protected abstract readonly sock: zmq.Push | zmq.XPublisher;
 
@@ -97,7 +120,7 @@ export abstract class Outlet {
         if (this.closed) return;
         this.log.error({ err, path: this.path }, 'cannot bind ipc outlet; dropping its queued messages');
         this.deps.counters.inc('receiver.outlet.bind_failed');
-        const lost = this.queue.clear().length;
+        const lost = this.clearQueue().length;
         if (lost) this.deps.counters.inc('receiver.dropped.outlet_failed', lost);
         this.closed = true;
         this.sock.close();
@@ -126,8 +149,28 @@ export abstract class Outlet {
   }
 
   protected accept(item: Item, _msgId: string): void {
-    this.queue.push(item);
+    this.put(item);
     this.pump();
+  }
+
+  /** Queue an item, keeping the byte tallies. */
+  protected put(item: Item): void {
+    const n = itemBytes(item);
+    this.queuedBytes += n;
+    this.deps.tally.bytes += n;
+    this.queue.push(item);
+  }
+
+  private clearQueue(): Item[] {
+    const rest = this.queue.clear();
+    this.deps.tally.bytes -= this.queuedBytes;
+    this.queuedBytes = 0;
+    return rest;
+  }
+
+  /** Whether this outlet's consumer is taking messages now (a send completed within `windowMs`). */
+  draining(now: number, windowMs = DEFAULT_DRAINING_WINDOW_MS): boolean {
+    return this.queue.length > 0 && now - this.lastSentAt <= windowMs;
   }
 
   /** Whether the head of the queue may be sent now (fanout hold). */
@@ -152,6 +195,9 @@ export abstract class Outlet {
       return;
     }
     const item = this.queue.shift()!;
+    const n = itemBytes(item);
+    this.queuedBytes -= n;
+    this.deps.tally.bytes -= n;
     let sent: Promise<void>;
     try {
       sent = this.sock.send(item);
@@ -162,6 +208,7 @@ export abstract class Outlet {
   }
 
   private readonly onSent = (): void => {
+    this.lastSentAt = Date.now();
     this.deps.counters.inc('receiver.forwarded');
     this.sendNext();
   };
@@ -184,7 +231,7 @@ export abstract class Outlet {
     }
     this.closed = true;
     this.dispose();
-    const left = this.queue.clear().length;
+    const left = this.clearQueue().length;
     if (left) {
       this.deps.counters.inc('receiver.dropped.shutdown', left);
       this.log.warn({ count: left }, 'messages still queued at shutdown were dropped');
@@ -358,7 +405,7 @@ export class ReplyOutlet extends SubscribedOutlet {
       clearTimeout(h.timer);
       this.held.delete(msgId);
       this.heldCount -= h.items.length;
-      for (const item of h.items) this.queue.push(item);
+      for (const item of h.items) this.put(item);
     }
     this.pump();
   }
@@ -393,6 +440,7 @@ export class Outlets {
   /** By ipc socket name. */
   private readonly byName = new Map<string, Outlet>();
   private settings: OutletSettings;
+  private readonly tally: QueueTally = { bytes: 0 };
 
   constructor(
     settings: OutletSettings,
@@ -415,6 +463,7 @@ export class Outlets {
         counters: this.counters,
         log: this.log,
         context: this.context,
+        tally: this.tally,
         onFailed: (o) => this.forget(o),
       };
       const kind = topicKind(topic);
@@ -430,6 +479,23 @@ export class Outlets {
   private forget(outlet: Outlet): void {
     if (this.byName.get(outlet.name) === outlet) this.byName.delete(outlet.name);
     for (const [t, o] of this.byTopic) if (o === outlet) this.byTopic.delete(t);
+  }
+
+  /** Bytes queued in all outlets (held replies excluded). */
+  get queuedBytes(): number {
+    return this.tally.bytes;
+  }
+
+  /**
+   * Bytes queued in outlets whose consumers are taking messages now: what
+   * will drain by itself if the receiver waits. Outlets without a live
+   * consumer (none connected, fanout hold, stuck) are left out, so waiting
+   * never hinges on them.
+   */
+  drainingQueuedBytes(now = Date.now()): number {
+    let n = 0;
+    for (const o of this.byName.values()) if (o.draining(now)) n += o.queuedBytes;
+    return n;
   }
 
   /** Whether a topic already has an outlet (and so was already validated). */

@@ -18,9 +18,24 @@ import { Outlets, type OutletSettings } from './outlets';
 import { BindFailedError, PortInUseError } from './errors';
 
 /** Receive high-water mark of the tcp PULL socket, in messages. */
-export const DEFAULT_RECEIVE_HWM = 10_000;
+export const DEFAULT_RECEIVE_HWM = 1_000;
 /** How long stop() lets queued ipc messages leave before closing, in milliseconds. */
 export const DEFAULT_STOP_DRAIN_MS = 500;
+/**
+ * Bytes (all frames) that may wait in outlets whose consumers are draining
+ * them before the receiver stops reading from tcp (8 MiB). Beyond it a burst
+ * waits in ZeroMQ's receive queue and the senders' TCP windows instead of
+ * the daemon's heap. Queues of topics without a live consumer never count,
+ * so a dead consumer cannot stall other topics (its queue is bounded only by
+ * `rpc_zmq_topic_backlog`, as in the legacy receiver).
+ */
+export const DEFAULT_QUEUE_BUDGET_BYTES = 8 * 1024 * 1024;
+/** Reading resumes once the draining outlets hold at most this many bytes (half the budget). */
+export const DEFAULT_QUEUE_RESUME_BYTES = DEFAULT_QUEUE_BUDGET_BYTES / 2;
+/** While paused, how often the outlets are looked at again, in milliseconds. */
+export const DEFAULT_PAUSE_POLL_MS = 2;
+/** Over budget, how often (at most) the receiver re-checks whether the excess is draining, in milliseconds. */
+export const DEFAULT_BUDGET_CHECK_MS = 10;
 
 /** Frame 2 of the styles the legacy protocol knows. */
 const STYLE_CAST = Buffer.from('cast');
@@ -74,6 +89,8 @@ export class Receiver {
   private pull: zmq.Pull | null = null;
   private loop: Promise<void> | null = null;
   private stopping = false;
+  /** Date.now() before which an over-budget queue is not re-examined. */
+  private nextBudgetCheck = 0;
 
   constructor(opts: ReceiverOptions) {
     this.config = opts.config;
@@ -122,7 +139,31 @@ export class Receiver {
         continue;
       }
       this.dispatch(frames);
+      if (this.outlets.queuedBytes > DEFAULT_QUEUE_BUDGET_BYTES && this.overBudget()) await this.waitForDrain();
     }
+  }
+
+  /** Whether the bytes queued behind live consumers exceed the budget (re-examined at most every few ms). */
+  private overBudget(): boolean {
+    const now = Date.now();
+    if (now < this.nextBudgetCheck) return false;
+    this.nextBudgetCheck = now + DEFAULT_BUDGET_CHECK_MS;
+    return this.outlets.drainingQueuedBytes(now) > DEFAULT_QUEUE_BUDGET_BYTES;
+  }
+
+  /**
+   * Stop reading from tcp while live consumers work through their queues.
+   * Ends as soon as they are down to the resume mark, or when they stop
+   * taking messages (a consumer gone: its queue no longer counts).
+   */
+  private async waitForDrain(): Promise<void> {
+    const started = Date.now();
+    this.counters.inc('receiver.paused');
+    while (!this.stopping && this.outlets.drainingQueuedBytes() > DEFAULT_QUEUE_RESUME_BYTES) {
+      await new Promise((r) => setTimeout(r, DEFAULT_PAUSE_POLL_MS));
+    }
+    this.counters.inc('receiver.paused_ms', Date.now() - started);
+    this.nextBudgetCheck = 0;
   }
 
   /**
