@@ -22,6 +22,7 @@ import { BrokerRole } from './matchmaker/broker-role';
 import type { Matchmaker } from './matchmaker/types';
 import { buildRpcParts, type RpcParts } from './localapi/wiring';
 import { resolveLogLevel } from './config/log-level';
+import { createContext } from './zmq-context';
 
 /** A part of the daemon with a lifecycle. */
 export interface DaemonComponent {
@@ -66,7 +67,7 @@ export class Daemon {
     this.log = log;
     this.counters = opts.counters ?? new Counters();
     this.sinks = [...(opts.sinks ?? [])];
-    this.context = opts.context ?? new zmq.Context({ ioThreads: Math.max(1, config.contexts) });
+    this.context = opts.context ?? createContext(config.contexts);
     this.receiver = new Receiver({
       config,
       log: this.logger('receiver'),
