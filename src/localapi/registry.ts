@@ -14,6 +14,8 @@ import type { InboundMessage, LocalSink } from '../receiver/sink';
 import { classifyMessage, parseFrames, STYLE_HEARTBEAT } from '../wire/envelope';
 import { fanoutBase, REPLY_PREFIX, splitDirected, topicKind } from '../wire/topic';
 
+const HEARTBEAT_BYTES = Buffer.from(STYLE_HEARTBEAT, 'latin1');
+
 /** Whoever receives deliveries for a listener (a local API session). */
 export interface ListenerOwner {
   readonly id: number;
@@ -126,9 +128,12 @@ export class ListenerRegistry implements LocalSink {
   }
 
   offer(msg: InboundMessage): boolean {
+    // No shim listens on this host: nothing to look at (the receiver's hot path).
+    if (this.rpc.size === 0 && this.notify.size === 0) return false;
     const kind = topicKind(msg.topic);
     if (kind === 'reply' || msg.topic.startsWith(REPLY_PREFIX)) return false;
-    if (msg.frames[2]?.toString('latin1') === STYLE_HEARTBEAT) return false;
+    const style = msg.frames[2];
+    if (style !== undefined && style.length === HEARTBEAT_BYTES.length && style.equals(HEARTBEAT_BYTES)) return false;
     if (kind === 'fanout') {
       const g = this.rpc.get(fanoutBase(msg.topic)!);
       if (!g || g.all.length === 0) return false;

@@ -17,7 +17,7 @@
 import { unlink } from 'node:fs/promises';
 import * as zmq from 'zeromq';
 import type { Logger } from '../log';
-import type { Counters } from '../metrics/counters';
+import type { CounterCell, Counters } from '../metrics/counters';
 import { ipcEndpoint, ipcPath, ipcFileName, topicKind, type TopicKind } from '../wire/topic';
 import { Fifo } from './queue';
 
@@ -88,6 +88,7 @@ export abstract class Outlet {
   /** When a message last left through the socket (Date.now()), 0 if never. */
   lastSentAt = 0;
   private pumping = false;
+  private readonly forwarded: CounterCell;
   protected abstract readonly sock: zmq.Push | zmq.XPublisher;
 
   constructor(
@@ -98,6 +99,7 @@ export abstract class Outlet {
     this.path = ipcPath(deps.settings.ipcDir, topic);
     this.endpoint = ipcEndpoint(deps.settings.ipcDir, topic);
     this.log = deps.log.child({ ipc: this.name });
+    this.forwarded = deps.counters.cell('receiver.forwarded');
   }
 
   /** Messages waiting in this outlet (queued and held). */
@@ -209,7 +211,7 @@ export abstract class Outlet {
 
   private readonly onSent = (): void => {
     this.lastSentAt = Date.now();
-    this.deps.counters.inc('receiver.forwarded');
+    this.forwarded.value++;
     this.sendNext();
   };
 

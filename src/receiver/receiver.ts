@@ -10,9 +10,9 @@
  */
 import * as zmq from 'zeromq';
 import type { Logger } from '../log';
-import type { Counters } from '../metrics/counters';
+import type { CounterCell, Counters } from '../metrics/counters';
 import type { BridgeConfig } from '../config/types';
-import { checkTopic, decodeTopic, topicKind, type TopicProblem } from '../wire/topic';
+import { checkTopic, decodeTopic, topicKind, type TopicKind, type TopicProblem } from '../wire/topic';
 import type { InboundMessage, LocalSink } from './sink';
 import { Outlets, type OutletSettings } from './outlets';
 import { BindFailedError, PortInUseError } from './errors';
@@ -71,6 +71,19 @@ export function receiverEndpoint(bindAddress: string, port: number): string {
   return `tcp://${host}:${port}`;
 }
 
+/** Byte equality in JS: for frames this short it beats a call into Buffer.equals. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  const n = a.length;
+  if (n !== b.length) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Longest topic frame remembered as "the last topic" (longer ones are decoded every time). */
+const MAX_CACHED_TOPIC_BYTES = 256;
+/** Frame 0 of casts and calls: `0`. */
+const ZERO_MSG_ID = 0x30;
+
 function printable(buf: Buffer | undefined, max = 64): string {
   if (!buf) return '';
   const s = buf.subarray(0, max).toString('latin1');
@@ -91,6 +104,16 @@ export class Receiver {
   private stopping = false;
   /** Date.now() before which an over-budget queue is not re-examined. */
   private nextBudgetCheck = 0;
+  private readonly received: CounterCell;
+  private readonly claimed: CounterCell;
+  /**
+   * The last valid topic seen: its frame bytes (a copy), decoded text and
+   * kind. Traffic comes in runs of one topic, so comparing frame 1 with these
+   * bytes spares the UTF-8 decode and the outlet lookup of most messages.
+   */
+  private lastTopicBytes: Buffer | null = null;
+  private lastTopic = '';
+  private lastKind: TopicKind = 'direct';
 
   constructor(opts: ReceiverOptions) {
     this.config = opts.config;
@@ -98,6 +121,8 @@ export class Receiver {
     this.counters = opts.counters;
     this.sinks = opts.sinks ?? [];
     this.context = opts.context;
+    this.received = opts.counters.cell('receiver.received');
+    this.claimed = opts.counters.cell('receiver.claimed');
     this.outlets = new Outlets(outletSettings(opts.config), opts.counters, opts.log.child({ component: 'receiver.outlets' }), opts.context);
   }
 
@@ -172,33 +197,52 @@ export class Receiver {
    * to this host. Never throws, never blocks.
    */
   dispatch(frames: Buffer[]): void {
-    const counters = this.counters;
-    counters.inc('receiver.received');
+    this.received.value++;
     if (frames.length < 3) {
       this.refuse('too_few_frames', frames);
       return;
     }
-    const topic = decodeTopic(frames[1]!);
-    if (topic === null) {
-      this.refuse('invalid_utf8', frames);
-      return;
+    const topicFrame = frames[1]!;
+    const last = this.lastTopicBytes;
+    const known = last !== null && sameBytes(topicFrame, last);
+    let topic: string;
+    if (known) {
+      topic = this.lastTopic;
+    } else {
+      const decoded = decodeTopic(topicFrame);
+      if (decoded === null) {
+        this.refuse('invalid_utf8', frames);
+        return;
+      }
+      topic = decoded;
     }
     const style = frames[2]!;
-    const heartbeat = style.equals(STYLE_HEARTBEAT);
-    if (!heartbeat && !style.equals(STYLE_CAST) && !style.equals(STYLE_V2)) {
+    const heartbeat = sameBytes(style, STYLE_HEARTBEAT);
+    if (!heartbeat && !sameBytes(style, STYLE_CAST) && !sameBytes(style, STYLE_V2)) {
       this.refuse('unknown_style', frames);
       return;
     }
-    // A topic that already has an outlet was checked when the outlet was made.
-    if (!this.outlets.has(topic)) {
-      const verdict = checkTopic(topic, this.config.ipcDir);
-      if (!verdict.ok) {
-        this.refuse(verdict.problem!, frames);
-        return;
+    let kind: TopicKind;
+    if (known) {
+      kind = this.lastKind;
+    } else {
+      // A topic that already has an outlet was checked when the outlet was made.
+      if (!this.outlets.has(topic)) {
+        const verdict = checkTopic(topic, this.config.ipcDir);
+        if (!verdict.ok) {
+          this.refuse(verdict.problem!, frames);
+          return;
+        }
+      }
+      kind = topicKind(topic);
+      if (topicFrame.length <= MAX_CACHED_TOPIC_BYTES) {
+        this.lastTopicBytes = Buffer.from(topicFrame);
+        this.lastTopic = topic;
+        this.lastKind = kind;
       }
     }
-    const msgId = frames[0]!.toString('latin1');
-    const kind = topicKind(topic);
+    const idFrame = frames[0]!;
+    const msgId = idFrame.length === 1 && idFrame[0] === ZERO_MSG_ID ? '0' : idFrame.toString('latin1');
     const sinks = this.sinks;
     if (sinks.length > 0) {
       const msg: InboundMessage = { frames, topic, msgId };
@@ -207,11 +251,11 @@ export class Receiver {
         try {
           claimed = sinks[i]!.offer(msg);
         } catch (err) {
-          counters.inc('receiver.sink_errors');
+          this.counters.inc('receiver.sink_errors');
           this.log.error({ err, sink: sinks[i]!.name, topic, msg_id: msgId }, 'sink threw while offered a message');
         }
         if (claimed) {
-          counters.inc('receiver.claimed');
+          this.claimed.value++;
           if (kind !== 'fanout') return;
           break;
         }
@@ -219,7 +263,7 @@ export class Receiver {
     }
     if (heartbeat) {
       // Only a waiting caller cares about a heartbeat; legacy consumers would misread it.
-      counters.inc('receiver.heartbeat.unclaimed');
+      this.counters.inc('receiver.heartbeat.unclaimed');
       this.log.debug({ topic, msg_id: msgId }, 'heartbeat for no waiting call');
       return;
     }
