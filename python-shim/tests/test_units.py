@@ -154,6 +154,48 @@ class DaemonUnavailableTest(unittest.TestCase):
         conn.close()
         srv.close()
 
+    def test_pipelined_request_refusal_is_logged_not_raised(self):
+        # A cast sent with request_nowait: the daemon refuses it (NO_ROUTE);
+        # the caller already returned, so the refusal must reach the log.
+        d = tempfile.mkdtemp(prefix="nzb-")
+        path = os.path.join(d, "s.sock")
+        srv = socket.socket(socket.AF_UNIX)
+        srv.bind(path)
+        srv.listen(1)
+
+        def serve():
+            c, _ = srv.accept()
+            reader = framing.FrameReader()
+            answered = 0
+            while answered < 3:
+                for f in reader.feed(c.recv(4096)):
+                    if f["op"] == "hello":
+                        answer = {"op": "ok", "rid": f["rid"], "host": "h", "proto": 1,
+                                  "response_timeout": 60}
+                    elif f["op"] == "cast":
+                        answer = {"op": "error", "rid": f["rid"], "code": "NO_ROUTE",
+                                  "message": "no host for topic t"}
+                    else:
+                        answer = {"op": "ok", "rid": f["rid"], "counters": {}}
+                    c.sendall(framing.encode_frame(answer))
+                    answered += 1
+            c.recv(4096)
+            c.close()
+        t = threading.Thread(target=serve)
+        t.start()
+        conn = LocalConnection(path, "test/0", connect_timeout=2)
+        with self.assertLogs("nova_zmq_bridge.connection", level="ERROR") as logs:
+            self.assertIsNone(conn.request_nowait({"op": "cast", "target": {}, "ctx": "{}",
+                                                   "msg": "{}"}, "cast of m to t"))
+            # Answers come in order: once stats is answered, the refusal was handled.
+            conn.request({"op": "stats"}, 5)
+        self.assertTrue(any("cast of m to t" in line and "NO_ROUTE" in line
+                            for line in logs.output), logs.output)
+        self.assertEqual(conn._pending, {})
+        conn.close()
+        t.join()
+        srv.close()
+
     def test_reader_treats_eventlet_eof_as_a_closed_socket(self):
         # Eventlet raises EOFError (not OSError) when our own close() closes
         # the socket under a waiting green reader: the reader must end quietly.
