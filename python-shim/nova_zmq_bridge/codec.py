@@ -19,8 +19,14 @@ def _default(value):
     return _to_primitive(value, convert_instances=True)
 
 
+# json.dumps(value, default=...) builds a new JSONEncoder on every call; one
+# shared encoder (stateless between calls, so thread- and green-safe) gives
+# the same text.
+_ENCODER = json.JSONEncoder(default=_default)
+
+
 def dumps(value):
-    return json.dumps(value, default=_default)
+    return _ENCODER.encode(value)
 
 
 def loads(text):
