@@ -23,13 +23,13 @@ export const DEFAULT_RECEIVE_HWM = 1_000;
 export const DEFAULT_STOP_DRAIN_MS = 500;
 /**
  * Bytes (all frames) that may wait in outlets whose consumers are draining
- * them before the receiver stops reading from tcp (8 MiB). Beyond it a burst
+ * them before the receiver stops reading from tcp (2 MiB). Beyond it a burst
  * waits in ZeroMQ's receive queue and the senders' TCP windows instead of
  * the daemon's heap. Queues of topics without a live consumer never count,
  * so a dead consumer cannot stall other topics (its queue is bounded only by
  * `rpc_zmq_topic_backlog`, as in the legacy receiver).
  */
-export const DEFAULT_QUEUE_BUDGET_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_QUEUE_BUDGET_BYTES = 2 * 1024 * 1024;
 /** Reading resumes once the draining outlets hold at most this many bytes (half the budget). */
 export const DEFAULT_QUEUE_RESUME_BYTES = DEFAULT_QUEUE_BUDGET_BYTES / 2;
 /** While paused, how often the outlets are looked at again, in milliseconds. */
