@@ -16,6 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import pino from 'pino';
 import { parseArgs, USAGE, loadConfig, resolveLogLevel, type CliArgs } from './config';
 import type { BridgeConfig } from './config/types';
@@ -29,6 +30,19 @@ const EXIT_UNEXPECTED = 1;
 const EXIT_FORCED = 130;
 /** Longest a graceful stop may take before the process exits anyway, in milliseconds. */
 const DEFAULT_STOP_TIMEOUT_MS = 15_000;
+/**
+ * V8 flags applied at start-up. Every message leaves short-lived garbage
+ * (zeromq.js buffers, promises); with V8's default growth the young
+ * generation swells to tens of MiB under a burst. A growth factor of 1 keeps
+ * it at its initial size (1 MiB semi-spaces): more, smaller scavenges, and
+ * ~30 MiB less peak RSS. `--max-semi-space-size` would do the same but is read
+ * only at isolate creation; the growth factor is read at each resize, so it
+ * can be set here. Overridden by the environment variable
+ * {@link V8_FLAGS_ENV} (empty: V8's defaults).
+ */
+export const DEFAULT_V8_FLAGS = '--semi-space-growth-factor=1';
+/** Environment variable replacing {@link DEFAULT_V8_FLAGS}. */
+export const V8_FLAGS_ENV = 'NOVA_ZMQ_BRIDGE_V8_FLAGS';
 
 function version(): string {
   for (const rel of ['../package.json', '../../package.json']) {
@@ -57,6 +71,12 @@ function readConfig(args: CliArgs): { config: BridgeConfig; level: pino.LevelWit
   return { config, level };
 }
 
+/** Apply {@link DEFAULT_V8_FLAGS} (or the environment's replacement). */
+export function applyV8Flags(env: NodeJS.ProcessEnv = process.env): void {
+  const flags = env[V8_FLAGS_ENV] ?? DEFAULT_V8_FLAGS;
+  if (flags.trim()) setFlagsFromString(flags);
+}
+
 export async function main(argv: string[]): Promise<void> {
   let args: CliArgs;
   let config: BridgeConfig;
@@ -78,6 +98,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
 
+  applyV8Flags();
   const dest = pino.destination({ fd: 1, sync: false });
   const log = createLogger({ level, destination: dest, base: { host: config.host } });
   const cliLog = log.child({ component: 'cli' });
