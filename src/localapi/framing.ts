@@ -3,7 +3,7 @@
  * bytes of one msgpack map. Encoded with records disabled so Python's
  * `msgpack.unpackb(raw=False)` reads it.
  */
-import { Packr, Unpackr } from 'msgpackr';
+import type { Packr, Unpackr } from 'msgpackr';
 import { ProtocolError } from './errors';
 
 /** Largest frame payload accepted or sent, in bytes (64 MiB). */
@@ -11,12 +11,27 @@ export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 /** Bytes of the length prefix. */
 export const LENGTH_BYTES = 4;
 
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+/**
+ * msgpackr is loaded on the first frame, not at start-up: ~4 MiB of RSS that
+ * a daemon serving only legacy consumers (no shim ever connects) never needs.
+ */
+let codec: { packr: Packr; unpackr: Unpackr } | null = null;
+
+function msgpack(): { packr: Packr; unpackr: Unpackr } {
+  if (codec === null) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const m = require('msgpackr') as typeof import('msgpackr');
+    codec = {
+      packr: new m.Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false }),
+      unpackr: new m.Unpackr({ useRecords: false, mapsAsObjects: true }),
+    };
+  }
+  return codec;
+}
 
 /** One frame, prefix included. */
 export function encodeFrame(obj: Record<string, unknown>): Buffer {
-  const body = packr.pack(obj);
+  const body = msgpack().packr.pack(obj);
   const out = Buffer.allocUnsafe(LENGTH_BYTES + body.length);
   out.writeUInt32BE(body.length, 0);
   body.copy(out, LENGTH_BYTES);
@@ -47,7 +62,7 @@ export class FrameDecoder {
       this.buffered = rest.length;
       let obj: unknown;
       try {
-        obj = unpackr.unpack(body);
+        obj = msgpack().unpackr.unpack(body);
       } catch (e) {
         throw new ProtocolError(`frame is not valid msgpack (${(e as Error).message})`);
       }
