@@ -1,0 +1,93 @@
+/**
+ * The receiver's queue budget (src/receiver/receiver.ts): a burst towards a
+ * live consumer is paced without losing or reordering anything, and queues
+ * of topics nobody consumes never make the receiver stop reading (so other
+ * topics keep flowing). Real ZeroMQ sockets throughout.
+ */
+import { test, describe, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import * as zmq from 'zeromq';
+import { Receiver, DEFAULT_QUEUE_BUDGET_BYTES } from '../src/receiver/receiver';
+import { Counters } from '../src/metrics/counters';
+import { silentLogger } from '../src/log';
+import { ipcEndpoint, ipcPath } from '../src/wire/topic';
+import { makeIpcDir, removeDir, testConfig } from './support/config';
+import { frames, receiveWithin, waitFor, waitForFile } from './support/zmq-helpers';
+
+/** Body size of the burst messages, in bytes. */
+const BODY_BYTES = 1024;
+
+function body(i: number): Buffer {
+  const b = Buffer.alloc(BODY_BYTES, 0x78);
+  b.writeUInt32BE(i, 0);
+  return b;
+}
+
+describe('receiver queue budget', () => {
+  let ipcDir: string;
+  let counters: Counters;
+  let receiver: Receiver;
+  let push: zmq.Push;
+  const consumers: zmq.Pull[] = [];
+
+  async function startReceiver(): Promise<void> {
+    const cfg = testConfig({ ipcDir });
+    counters = new Counters();
+    receiver = new Receiver({ config: cfg, log: silentLogger(), counters });
+    await receiver.start();
+    push = new zmq.Push({ linger: 0 });
+    push.connect(`tcp://127.0.0.1:${cfg.port}`);
+  }
+
+  function pull(topic: string): zmq.Pull {
+    const s = new zmq.Pull({ linger: 0 });
+    s.connect(ipcEndpoint(ipcDir, topic));
+    consumers.push(s);
+    return s;
+  }
+
+  beforeEach(() => {
+    ipcDir = makeIpcDir();
+  });
+
+  afterEach(async () => {
+    for (const c of consumers.splice(0)) c.close();
+    push?.close();
+    await receiver?.stop(0);
+    removeDir(ipcDir);
+  });
+
+  test('more than the budget queued for a topic without a consumer does not stop other topics', async () => {
+    await startReceiver();
+    const count = Math.ceil((2 * DEFAULT_QUEUE_BUDGET_BYTES) / BODY_BYTES);
+    for (let i = 0; i < count; i++) await push.send(frames('0', 'nobody', 'cast', body(i)));
+    await waitFor(() => counters.get('receiver.received') === count, 20_000, 'the unconsumed burst to be received');
+    // The outlet of 'busy' is made by its first message, which waits there for the consumer.
+    for (let i = 0; i < 3; i++) await push.send(frames('0', 'busy', 'cast', body(i)));
+    await waitForFile(ipcPath(ipcDir, 'busy'));
+    const busy = pull('busy');
+    for (let i = 0; i < 3; i++) assert.equal((await receiveWithin(busy, 10_000))[3]!.readUInt32BE(0), i);
+    assert.equal(counters.get('receiver.paused'), 0, 'a queue nobody drains never pauses the receiver');
+  });
+
+  test('a burst of several budgets to a live consumer arrives complete and in order', async () => {
+    await startReceiver();
+    const count = Math.ceil((3 * DEFAULT_QUEUE_BUDGET_BYTES) / BODY_BYTES);
+    // Create the outlet and connect its consumer before the burst.
+    await push.send(frames('0', 'burst', 'cast', body(0)));
+    await waitForFile(ipcPath(ipcDir, 'burst'));
+    const consumer = pull('burst');
+    assert.equal((await receiveWithin(consumer, 10_000))[3]!.readUInt32BE(0), 0);
+    const got = (async () => {
+      for (let i = 1; i <= count; i++) {
+        const m = await receiveWithin(consumer, 20_000);
+        assert.equal(m[3]!.readUInt32BE(0), i, 'in order, none lost');
+      }
+    })();
+    for (let i = 1; i <= count; i++) await push.send(frames('0', 'burst', 'cast', body(i)));
+    await got;
+    assert.equal(counters.get('receiver.received'), count + 1);
+    assert.equal(counters.get('receiver.forwarded'), count + 1);
+    assert.equal(counters.get('receiver.dropped.backlog'), 0);
+  });
+});
