@@ -106,12 +106,13 @@ export interface RunningDaemon {
   stop(): Promise<void>;
 }
 
-/** Newest modification time (ms) of any file under `dir`. */
+/** Newest modification time (ms) of the `.ts` files under `dir` (the rule bench/bridge.ts uses too). */
 function newestMtime(dir: string): number {
   let newest = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p));
+    else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
   }
   return newest;
 }
