@@ -62,7 +62,7 @@ test('ratios are bridge / RabbitMQ of the medians; checks apply the issue target
   assert.equal(verdict('(3) lost replies, threading'), true);
   assert.equal(verdict('(3) lost replies, eventlet'), false);
   assert.equal(verdict('(3) bridge daemons peak RSS, MiB'), true);
-  assert.equal(verdict('(2) receiver daemon peak RSS (run via tsx), MiB'), false);
+  assert.equal(verdict('(2) receiver daemon peak RSS, MiB'), false);
 });
 
 test('rows that could not run say why, and have no verdict', () => {
