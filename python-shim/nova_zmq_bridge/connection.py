@@ -29,6 +29,12 @@ DEFAULT_CONNECT_TIMEOUT = 5.0
 #: First and largest pause between reconnection attempts, in seconds.
 DEFAULT_RECONNECT_MIN_DELAY = 0.1
 DEFAULT_RECONNECT_MAX_DELAY = 2.0
+#: Seconds close() waits for the daemon to answer pipelined casts still in
+#: flight. Closing a unix socket with unread answers in its receive queue
+#: resets the connection, and the daemon may then lose requests it had not
+#: read yet; waiting for the answers makes "cast() returned" mean "the daemon
+#: has it", as with a broker's publish.
+DEFAULT_CLOSE_DRAIN_TIMEOUT = 2.0
 #: Bytes asked from the socket per recv().
 RECV_CHUNK_BYTES = 256 * 1024
 #: Local-API protocol version this shim speaks.
@@ -437,10 +443,22 @@ class LocalConnection:
 
     # -- shutdown ---------------------------------------------------------
 
-    def close(self):
+    def _drain_pipelined(self, timeout):
+        """Wait (bounded) until the daemon answered every pipelined request."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self._sock is None or not any(
+                        isinstance(w, _AsyncAnswer) for w in self._pending.values()):
+                    return
+            time.sleep(0.002)
+
+    def close(self, drain_timeout=DEFAULT_CLOSE_DRAIN_TIMEOUT):
         """Close the connection; the daemon drops this process's listeners."""
         if os.getpid() != self._pid:
             self._forget_parent()
+        else:
+            self._drain_pipelined(drain_timeout)
         with self._lock:
             self._closed = True
             sock, self._sock = self._sock, None
