@@ -118,6 +118,16 @@ def _rpc_incoming(driver, frame):
 _WAKE = object()
 
 
+def _unlisten_all(listener):
+    """Withdraw every registration of a listener (both listener kinds keep `_lids`)."""
+    lids, listener._lids = listener._lids, []
+    for lid in lids:
+        try:
+            listener._driver._connection.unlisten(lid)
+        except errors.BridgeError as exc:
+            LOG.debug("nova-zmq-bridge: unlisten %s: %s", lid, exc)
+
+
 class ZmqListener(base.PollStyleListener):
     """Deliveries of one or more local-API listeners, polled by oslo's server."""
 
@@ -159,12 +169,7 @@ class ZmqListener(base.PollStyleListener):
                 LOG.error("nova-zmq-bridge: undecodable delivery dropped: %s", exc)
 
     def _unlisten_all(self):
-        lids, self._lids = self._lids, []
-        for lid in lids:
-            try:
-                self._driver._connection.unlisten(lid)
-            except errors.BridgeError as exc:
-                LOG.debug("nova-zmq-bridge: unlisten %s: %s", lid, exc)
+        _unlisten_all(self)
 
     def stop(self):
         # Stop the daemon delivering first; what is already queued is drained by oslo.
@@ -226,12 +231,7 @@ class ZmqPushListener(base.Listener):
             self._take(frame)
 
     def _unlisten_all(self):
-        lids, self._lids = self._lids, []
-        for lid in lids:
-            try:
-                self._driver._connection.unlisten(lid)
-            except errors.BridgeError as exc:
-                LOG.debug("nova-zmq-bridge: unlisten %s: %s", lid, exc)
+        _unlisten_all(self)
 
     def stop(self):
         # The daemon answers unlisten after every delivery it sent before:
