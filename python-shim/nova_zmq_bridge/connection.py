@@ -349,15 +349,14 @@ class LocalConnection:
         with self._send_lock:
             sock.sendall(data)
 
-    def request(self, frame, timeout):
-        """Send a request and return the daemon's answer frame (ok/reply/error)."""
+    def _send_request(self, frame, answer):
+        """Give `frame` a fresh rid whose answer goes to `answer`, and send it."""
         self._check_process()
-        waiter = _Waiter()
         with self._lock:
             self._ensure_connected_locked()
             rid = next(self._rids)
             frame["rid"] = rid
-            self._pending[rid] = waiter
+            self._pending[rid] = answer
             sock = self._sock
         try:
             self._send_frame(sock, frame)
@@ -365,6 +364,12 @@ class LocalConnection:
             with self._lock:
                 self._pending.pop(rid, None)
             raise errors.ConnectionLost(self.path, exc.strerror or str(exc)) from None
+        return rid
+
+    def request(self, frame, timeout):
+        """Send a request and return the daemon's answer frame (ok/reply/error)."""
+        waiter = _Waiter()
+        rid = self._send_request(frame, waiter)
         if not waiter.wait(timeout):
             with self._lock:
                 self._pending.pop(rid, None)
@@ -380,19 +385,7 @@ class LocalConnection:
         ``error`` answer is logged naming ``what`` (e.g. "cast to topic X").
         Send errors (daemon unreachable, connection lost) still raise here.
         """
-        self._check_process()
-        with self._lock:
-            self._ensure_connected_locked()
-            rid = next(self._rids)
-            frame["rid"] = rid
-            self._pending[rid] = _AsyncAnswer(what, self.log)
-            sock = self._sock
-        try:
-            self._send_frame(sock, frame)
-        except OSError as exc:
-            with self._lock:
-                self._pending.pop(rid, None)
-            raise errors.ConnectionLost(self.path, exc.strerror or str(exc)) from None
+        self._send_request(frame, _AsyncAnswer(what, self.log))
 
     def send_oneway(self, frame):
         """Send a frame that gets no answer (reply, heartbeat)."""
