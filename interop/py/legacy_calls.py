@@ -7,23 +7,18 @@ can compare the frames the legacy node received with them. With `notify` it
 also sends the captures' notifications (both notifier drivers) to
 `notifications.info`.
 """
-import json
-import os
 import sys
 
 import oslo_messaging
 from oslo_config import cfg
+
+from scriptio import describe, report_and_exit  # noqa: F401
 
 CONF, TOPIC, SERVER = sys.argv[1:4]
 NOTIFY = sys.argv[4:5] == ["notify"]
 # Exactly the captures' context (key order included).
 CTXT = {"user_id": "u-anchor", "project_id": "p-anchor",
         "request_id": "req-00000000-0000-0000-0000-000000000001"}
-
-
-def describe(exc):
-    return {"type": type(exc).__name__, "mro": [c.__name__ for c in type(exc).__mro__],
-            "str": str(exc)[:2000]}
 
 
 def run():
@@ -62,10 +57,4 @@ def run():
 
 
 if __name__ == "__main__":
-    try:
-        result = run()
-    except Exception as exc:  # noqa: BLE001
-        result = {"fatal": describe(exc)}
-    sys.stdout.write(json.dumps(result) + "\n")
-    sys.stdout.flush()
-    os._exit(0)
+    report_and_exit(run)

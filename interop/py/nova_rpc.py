@@ -26,6 +26,8 @@ from nova import objects  # noqa: E402
 from nova.objects import base as objects_base  # noqa: E402
 from nova import rpc  # noqa: E402
 
+from scriptio import report_and_exit  # noqa: E402
+
 CONF = nova.conf.CONF
 ROLE, WORKDIR, WHERE, TOPIC, SERVER = sys.argv[1:6]
 
@@ -152,10 +154,4 @@ if __name__ == "__main__":
     if ROLE == "server":
         server()
     else:
-        try:
-            result = client()
-        except Exception as exc:  # noqa: BLE001
-            result = {"fatal": {"type": type(exc).__name__, "str": str(exc)}}
-        sys.stdout.write(json.dumps(result) + "\n")
-        sys.stdout.flush()
-        os._exit(0)
+        report_and_exit(client)

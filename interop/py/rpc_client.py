@@ -9,7 +9,6 @@ if "--eventlet" in sys.argv:
     import eventlet
     eventlet.monkey_patch()
 
-import json  # noqa: E402
 import os  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
@@ -17,6 +16,8 @@ import time  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import oslo_messaging  # noqa: E402
 from oslo_config import cfg  # noqa: E402
+
+from scriptio import describe, report_and_exit  # noqa: E402,F401
 
 CONF, SCENARIO = sys.argv[1], sys.argv[2]
 ARGS = sys.argv[3:]
@@ -38,13 +39,6 @@ def transport():
 def client(t, topic, server=None, fanout=False, timeout=30, exchange=None):
     target = oslo_messaging.Target(topic=topic, server=server, fanout=fanout, exchange=exchange)
     return oslo_messaging.get_rpc_client(t, target, timeout=timeout)
-
-
-def describe(exc):
-    return {"type": type(exc).__name__, "mro": [c.__name__ for c in type(exc).__mro__],
-            "module": type(exc).__module__, "str": str(exc)[:2000],
-            "args": [a if isinstance(a, (str, int, float, type(None))) else repr(a)
-                     for a in getattr(exc, "args", ())]}
 
 
 def run():
@@ -139,12 +133,4 @@ def run():
 
 
 if __name__ == "__main__":
-    try:
-        result = run()
-    except Exception as exc:  # noqa: BLE001
-        result = {"fatal": describe(exc)}
-    sys.stdout.write(json.dumps(result) + "\n")
-    sys.stdout.flush()
-    # oslo.messaging 14's metrics client leaves a non-daemon thread that
-    # delays interpreter exit by ~10 s; nothing is pending at this point.
-    os._exit(0)
+    report_and_exit(run)

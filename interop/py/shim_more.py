@@ -27,14 +27,11 @@ import types  # noqa: E402
 import oslo_messaging
 from oslo_config import cfg
 
+from scriptio import describe, report_and_exit
+
 SCENARIO, ARGS = sys.argv[1], sys.argv[2:]
 CTXT = {"user_id": "u-more", "project_id": "p-more",
         "request_id": "req-00000000-0000-0000-0000-000000000077"}
-
-
-def describe(exc):
-    return {"type": type(exc).__name__, "mro": [c.__name__ for c in type(exc).__mro__],
-            "str": str(exc)[:1000]}
 
 
 def load(path):
@@ -198,11 +195,6 @@ def restart(conf_path, topic, server, seconds):
 
 
 if __name__ == "__main__":
-    try:
-        result = {"notify": notify, "legacy": legacy, "fork": fork, "fork_server": fork_server,
-                  "big": big, "restart": restart}[SCENARIO](*ARGS)
-    except Exception as exc:  # noqa: BLE001
-        result = {"fatal": describe(exc)}
-    sys.stdout.write(json.dumps(result) + "\n")
-    sys.stdout.flush()
-    os._exit(0)
+    scenario = {"notify": notify, "legacy": legacy, "fork": fork, "fork_server": fork_server,
+                "big": big, "restart": restart}[SCENARIO]
+    report_and_exit(scenario, *ARGS)
