@@ -21,7 +21,6 @@ from benchcommon import early_executor, monkey_patch_if_eventlet
 EXECUTOR = early_executor(sys.argv[1:])
 monkey_patch_if_eventlet(EXECUTOR)
 
-import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import threading  # noqa: E402
@@ -29,7 +28,7 @@ import time  # noqa: E402
 
 import oslo_messaging as messaging  # noqa: E402
 
-from benchcommon import BENCH_CONTEXT, load_conf, load_payload, write_json  # noqa: E402
+from benchcommon import base_parser, BENCH_CONTEXT, load_conf, load_payload, write_json  # noqa: E402
 
 #: Seconds to wait for the server to answer a first call.
 DEFAULT_READY_TIMEOUT_SECONDS = 60
@@ -151,11 +150,7 @@ def run_concurrent(client, callers, per_caller, payload):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--config-file", action="append", required=True)
-    p.add_argument("--executor", default="threading")
-    p.add_argument("--topic", default="nzb_bench")
-    p.add_argument("--server", required=True)
+    p = base_parser()
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--casts", type=int, default=1000)
     p.add_argument("--calls", type=int, default=500)

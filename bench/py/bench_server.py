@@ -18,7 +18,6 @@ from benchcommon import early_executor, monkey_patch_if_eventlet
 EXECUTOR = early_executor(sys.argv[1:])
 monkey_patch_if_eventlet(EXECUTOR)
 
-import argparse  # noqa: E402
 import os  # noqa: E402
 import signal  # noqa: E402
 import threading  # noqa: E402
@@ -26,7 +25,7 @@ import time  # noqa: E402
 
 import oslo_messaging as messaging  # noqa: E402
 
-from benchcommon import load_conf, load_payload, write_json  # noqa: E402
+from benchcommon import base_parser, load_conf, load_payload, write_json  # noqa: E402
 
 #: Seconds the server may take to stop before the process exits anyway.
 STOP_GRACE_SECONDS = 10
@@ -68,11 +67,7 @@ class BenchEndpoint(object):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--config-file", action="append", required=True)
-    p.add_argument("--executor", default="threading")
-    p.add_argument("--topic", default="nzb_bench")
-    p.add_argument("--server", required=True)
+    p = base_parser()
     p.add_argument("--ready-file", required=True)
     args = p.parse_args()
 

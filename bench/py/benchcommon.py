@@ -7,6 +7,7 @@ Nova service would get it. The executor (`threading` or `eventlet`) must be
 known before anything else is imported, because eventlet has to monkey-patch
 the standard library first - hence `early_executor()` reads it from argv.
 """
+import argparse
 import json
 import os
 import sys
@@ -19,6 +20,16 @@ BENCH_CONTEXT = {
     "project_id": "p-bench",
     "request_id": "req-00000000-0000-0000-0000-000000000005",
 }
+
+
+def base_parser():
+    """The arguments both scripts take: config files, executor, topic and server."""
+    p = argparse.ArgumentParser()
+    p.add_argument("--config-file", action="append", required=True)
+    p.add_argument("--executor", default="threading", choices=EXECUTORS)
+    p.add_argument("--topic", default="nzb_bench")
+    p.add_argument("--server", required=True)
+    return p
 
 
 def early_executor(argv):
