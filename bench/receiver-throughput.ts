@@ -20,7 +20,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as zmq from 'zeromq';
-import { ipcEndpoint } from '../src/wire/topic';
+import { ipcEndpoint } from '../src/wire/endpoints';
 
 /** Messages per measured run. */
 export const DEFAULT_BENCH_MESSAGES = 50_000;

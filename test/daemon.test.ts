@@ -12,7 +12,7 @@ import * as zmq from 'zeromq';
 import pino from 'pino';
 import { Daemon } from '../src/daemon';
 import { silentLogger } from '../src/log';
-import { ipcEndpoint, ipcPath } from '../src/wire/topic';
+import { ipcEndpoint, ipcPath } from '../src/wire/endpoints';
 import { EXIT_CONFIG, EXIT_STARTUP } from '../src/errors';
 import { makeIpcDir, randomPort, removeDir, testConfig } from './support/config';
 import { frames, receiveWithin, waitFor, waitForFile } from './support/zmq-helpers';

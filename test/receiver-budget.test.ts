@@ -10,7 +10,7 @@ import * as zmq from 'zeromq';
 import { Receiver, DEFAULT_QUEUE_BUDGET_BYTES } from '../src/receiver/receiver';
 import { Counters } from '../src/metrics/counters';
 import { silentLogger } from '../src/log';
-import { ipcEndpoint, ipcPath } from '../src/wire/topic';
+import { ipcEndpoint, ipcPath } from '../src/wire/endpoints';
 import { makeIpcDir, removeDir, testConfig } from './support/config';
 import { frames, receiveWithin, waitFor, waitForFile } from './support/zmq-helpers';
 

@@ -10,7 +10,7 @@ import { Receiver } from '../src/receiver/receiver';
 import type { InboundMessage, LocalSink } from '../src/receiver/sink';
 import { Counters } from '../src/metrics/counters';
 import { silentLogger } from '../src/log';
-import { ipcEndpoint, ipcPath } from '../src/wire/topic';
+import { ipcEndpoint, ipcPath } from '../src/wire/endpoints';
 import { loadVectors } from './support/vectors';
 import { makeIpcDir, removeDir, testConfig } from './support/config';
 import { frames, receiveWithin, receivesWithin, waitFor, waitForFile } from './support/zmq-helpers';

@@ -16,6 +16,7 @@ import { resolveBindAddress, type InterfaceTable } from './bind-address';
 import { configFileList, errReason, searchEnvFrom } from './discovery';
 import * as O from './options';
 import type { OptionDecl } from './options';
+import { localSocketPath } from '../wire/endpoints';
 
 export interface LoadConfigOptions {
   /** `--config-file` values in command-line order (later files win). */
@@ -225,7 +226,7 @@ export function loadConfig(opts: LoadConfigOptions): BridgeConfig {
       });
     }
   };
-  const localSocket = () => path.join(ipcDir(), O.DEFAULT_LOCAL_SOCKET_NAME);
+  const localSocket = () => localSocketPath(ipcDir());
   const brokerPort = derivedPort(O.BROKER_PORT_OFFSET, O.OPT_BROKER_PORT);
   const schedulerPort = derivedPort(O.SCHEDULER_PORT_OFFSET, O.OPT_SCHEDULER_PORT);
   derived.set(O.OPT_ZMQ_HOST as OptionDecl<unknown>, hostname);

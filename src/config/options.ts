@@ -21,6 +21,7 @@ import {
 } from './value-types';
 import { matchmakerType } from './matchmaker-names';
 import { logLevelType } from './log-level-type';
+import { LOCAL_SOCKET_NAME } from '../wire/endpoints';
 
 export type Origin = 'seed' | 'legacy' | 'bridge';
 
@@ -99,8 +100,8 @@ export const DEFAULT_SCHEDULER_TOPIC = 'scheduler';
 export const DEFAULT_VOLUME_TOPIC = 'volume';
 export const DEFAULT_NETWORK_TOPIC = 'network';
 export const DEFAULT_VSA_TOPIC = 'vsa';
-/** File name of the local API socket inside `rpc_zmq_ipc_dir`. */
-export const DEFAULT_LOCAL_SOCKET_NAME = 'nova-zmq-bridge.sock';
+/** File name of the local API socket inside `rpc_zmq_ipc_dir` (formatted by wire/endpoints.ts). */
+export const DEFAULT_LOCAL_SOCKET_NAME = LOCAL_SOCKET_NAME;
 /** File mode of the local API socket (octal 0660). */
 export const DEFAULT_LOCAL_SOCKET_MODE = 0o660;
 /** Seconds a reply is held until its caller subscribes. */

@@ -11,10 +11,9 @@ import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
 import type { Matchmaker } from '../matchmaker/types';
 import type { InboundMessage, LocalSink } from '../receiver/sink';
-import { classifyMessage, parseFrames, STYLE_HEARTBEAT } from '../wire/envelope';
+import { classifyMessage, parseFrames, STYLE_HEARTBEAT, STYLE_HEARTBEAT_BYTES } from '../wire/envelope';
 import { fanoutBase, REPLY_PREFIX, splitDirected, topicKind } from '../wire/topic';
 
-const HEARTBEAT_BYTES = Buffer.from(STYLE_HEARTBEAT, 'latin1');
 
 /** Whoever receives deliveries for a listener (a local API session). */
 export interface ListenerOwner {
@@ -133,7 +132,7 @@ export class ListenerRegistry implements LocalSink {
     const kind = topicKind(msg.topic);
     if (kind === 'reply' || msg.topic.startsWith(REPLY_PREFIX)) return false;
     const style = msg.frames[2];
-    if (style !== undefined && style.length === HEARTBEAT_BYTES.length && style.equals(HEARTBEAT_BYTES)) return false;
+    if (style !== undefined && style.length === STYLE_HEARTBEAT_BYTES.length && style.equals(STYLE_HEARTBEAT_BYTES)) return false;
     if (kind === 'fanout') {
       const g = this.rpc.get(fanoutBase(msg.topic)!);
       if (!g || g.all.length === 0) return false;

@@ -5,6 +5,7 @@ import type { InboundMessage, LocalSink } from '../receiver/sink';
 import { FANOUT_PREFIX, REPLY_PREFIX, directedTopic, splitDirected } from '../wire/topic';
 import { WorkerRegistry } from './registry';
 import { MatchmakerService } from './service';
+import { tcpEndpoint } from '../wire/endpoints';
 
 export interface BrokerRoleOptions {
   /** `rpc_zmq_bind_address` resolved (`*` or an IP). */
@@ -40,8 +41,8 @@ export class BrokerRole implements LocalSink {
     this.log = opts.log.child({ component: 'broker-role' });
     const bind = opts.bindAddress;
     this.services = [
-      new MatchmakerService('broker', `tcp://${bind}:${opts.brokerPort}`, this.registry, opts.log, opts.counters),
-      new MatchmakerService('scheduler', `tcp://${bind}:${opts.schedulerPort}`, this.registry, opts.log, opts.counters),
+      new MatchmakerService('broker', tcpEndpoint(bind, opts.brokerPort), this.registry, opts.log, opts.counters),
+      new MatchmakerService('scheduler', tcpEndpoint(bind, opts.schedulerPort), this.registry, opts.log, opts.counters),
     ];
   }
 

@@ -4,6 +4,7 @@ import { directedTopic, fanoutTopic } from '../wire/topic';
 import { RegisteringClient, type RegisteringOptions } from './service-client';
 import { MatchmakerServiceUnavailableError } from './errors';
 import type { Counters } from '../metrics/counters';
+import { tcpEndpoint } from '../wire/endpoints';
 
 export interface BrokerMatchmakerOptions extends Omit<RegisteringOptions, 'service' | 'endpoint'> {
   /** `rpc_zmq_broker_ip`: the broker-role daemon's host. */
@@ -31,7 +32,7 @@ export class BrokerMatchmaker implements Matchmaker {
   private readonly reg: RegisteringClient;
 
   constructor(private readonly opts: BrokerMatchmakerOptions) {
-    this.reg = new RegisteringClient({ ...opts, service: 'broker', endpoint: `tcp://${opts.brokerIp}:${opts.brokerPort}` });
+    this.reg = new RegisteringClient({ ...opts, service: 'broker', endpoint: tcpEndpoint(opts.brokerIp, opts.brokerPort) });
   }
 
   start(): Promise<void> {

@@ -4,6 +4,7 @@ import { directedTopic, fanoutTopic } from '../wire/topic';
 import { RegisteringClient, type RegisteringOptions } from './service-client';
 import { MatchmakerServiceUnavailableError } from './errors';
 import type { Counters } from '../metrics/counters';
+import { tcpEndpoint } from '../wire/endpoints';
 
 export interface TopicSchedulerOptions extends Omit<RegisteringOptions, 'service' | 'endpoint'> {
   /** `rpc_zmq_broker_ip`: host of the scheduler service. */
@@ -32,7 +33,7 @@ export class TopicSchedulerMatchmaker implements Matchmaker {
     this.reg = new RegisteringClient({
       ...opts,
       service: 'topic_scheduler',
-      endpoint: `tcp://${opts.brokerIp}:${opts.schedulerPort}`,
+      endpoint: tcpEndpoint(opts.brokerIp, opts.schedulerPort),
     });
   }
 

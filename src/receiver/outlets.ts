@@ -18,7 +18,8 @@ import { unlink } from 'node:fs/promises';
 import * as zmq from 'zeromq';
 import type { Logger } from '../log';
 import type { CounterCell, Counters } from '../metrics/counters';
-import { ipcEndpoint, ipcPath, ipcFileName, topicKind, type TopicKind } from '../wire/topic';
+import { ipcFileName, topicKind, type TopicKind } from '../wire/topic';
+import { ipcEndpoint, ipcPath } from '../wire/endpoints';
 import { Fifo } from './queue';
 
 /** Send high-water mark of each ipc socket, in messages (libzmq's default is 1000). */

@@ -16,6 +16,8 @@ import { checkTopic, decodeTopic, topicKind, type TopicKind, type TopicProblem }
 import type { InboundMessage, LocalSink } from './sink';
 import { Outlets, type OutletSettings } from './outlets';
 import { BindFailedError, PortInUseError } from './errors';
+import { tcpEndpoint } from '../wire/endpoints';
+import { STYLE_CAST_BYTES, STYLE_HEARTBEAT_BYTES, STYLE_V2_BYTES } from '../wire/envelope';
 
 /** Receive high-water mark of the tcp PULL socket, in messages. */
 export const DEFAULT_RECEIVE_HWM = 1_000;
@@ -37,11 +39,6 @@ export const DEFAULT_PAUSE_POLL_MS = 2;
 /** Over budget, how often (at most) the receiver re-checks whether the excess is draining, in milliseconds. */
 export const DEFAULT_BUDGET_CHECK_MS = 10;
 
-/** Frame 2 of the styles the legacy protocol knows. */
-const STYLE_CAST = Buffer.from('cast');
-const STYLE_V2 = Buffer.from('impl_zmq_v2');
-/** This project's call-monitor heartbeat (docs/local-api.md): claimed by the reply waiter, never forwarded. */
-const STYLE_HEARTBEAT = Buffer.from('nzb-heartbeat');
 
 /** Why a message was refused before routing; counted as `receiver.refused.<problem>`. */
 export type RefusalProblem = 'too_few_frames' | 'unknown_style' | TopicProblem;
@@ -65,11 +62,6 @@ export function outletSettings(config: BridgeConfig): OutletSettings {
   };
 }
 
-/** `tcp://<bind address>:<port>`, bracketing IPv6 literals. */
-export function receiverEndpoint(bindAddress: string, port: number): string {
-  const host = bindAddress.includes(':') && !bindAddress.startsWith('[') ? `[${bindAddress}]` : bindAddress;
-  return `tcp://${host}:${port}`;
-}
 
 /** Byte equality in JS: for frames this short it beats a call into Buffer.equals. */
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -128,7 +120,7 @@ export class Receiver {
 
   /** The tcp endpoint this receiver binds. */
   get endpoint(): string {
-    return receiverEndpoint(this.config.bindAddress, this.config.port);
+    return tcpEndpoint(this.config.bindAddress, this.config.port);
   }
 
   /** Bind the PULL socket and start receiving. Rejects with PortInUseError / BindFailedError. */
@@ -217,8 +209,8 @@ export class Receiver {
       topic = decoded;
     }
     const style = frames[2]!;
-    const heartbeat = sameBytes(style, STYLE_HEARTBEAT);
-    if (!heartbeat && !sameBytes(style, STYLE_CAST) && !sameBytes(style, STYLE_V2)) {
+    const heartbeat = sameBytes(style, STYLE_HEARTBEAT_BYTES);
+    if (!heartbeat && !sameBytes(style, STYLE_CAST_BYTES) && !sameBytes(style, STYLE_V2_BYTES)) {
       this.refuse('unknown_style', frames);
       return;
     }

@@ -9,6 +9,7 @@ import * as zmq from 'zeromq';
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
 import { QueueFullError, SendFailedError, SenderStoppedError } from './errors';
+import { tcpEndpoint } from '../wire/endpoints';
 
 /** Max messages waiting per peer before new ones are refused with QUEUE_FULL. */
 export const DEFAULT_PEER_QUEUE_LIMIT = 10_000;
@@ -60,11 +61,6 @@ interface Item {
   reject: (e: Error) => void;
 }
 
-/** `tcp://<host>:<port>`, bracketing IPv6 literals. */
-export function peerEndpoint(host: string, port: number): string {
-  const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  return `tcp://${h}:${port}`;
-}
 
 class Peer {
   readonly queue: Item[] = [];
@@ -196,7 +192,7 @@ export class PeerPool {
     sock.heartbeatTimeToLive = o.heartbeatTtlMs ?? DEFAULT_HEARTBEAT_TTL_MS;
     sock.reconnectInterval = DEFAULT_RECONNECT_INTERVAL_MS;
     sock.reconnectMaxInterval = DEFAULT_RECONNECT_MAX_INTERVAL_MS;
-    const endpoint = peerEndpoint(host, o.port);
+    const endpoint = tcpEndpoint(host, o.port);
     sock.connect(endpoint);
     p = new Peer(host, endpoint, sock, this);
     this.peers.set(host, p);

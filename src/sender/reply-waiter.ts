@@ -8,7 +8,7 @@
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
 import type { InboundMessage, LocalSink } from '../receiver/sink';
-import { classifyMessage, parseFrames, STYLE_HEARTBEAT, type ReplyOutcome } from '../wire/envelope';
+import { classifyMessage, parseFrames, STYLE_HEARTBEAT, STYLE_HEARTBEAT_BYTES, type ReplyOutcome } from '../wire/envelope';
 import { REPLY_PREFIX } from '../wire/topic';
 import { CallCancelledError, CallTimeoutError } from './errors';
 
@@ -29,7 +29,6 @@ interface Pending {
   heartbeats: number;
 }
 
-const HEARTBEAT = Buffer.from(STYLE_HEARTBEAT);
 
 export class ReplyWaiter implements LocalSink {
   readonly name = 'reply-waiter';
@@ -92,7 +91,7 @@ export class ReplyWaiter implements LocalSink {
     if (!msg.topic.startsWith(REPLY_PREFIX)) return false;
     const p = this.pending.get(msg.msgId);
     if (!p) return false;
-    if (msg.frames[2]?.equals(HEARTBEAT)) {
+    if (msg.frames[2]?.equals(STYLE_HEARTBEAT_BYTES)) {
       p.heartbeats++;
       this.counters.inc('replies.heartbeats');
       if (p.monitorSeconds !== null) {

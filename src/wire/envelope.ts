@@ -21,6 +21,14 @@ export const STYLE_CAST = 'cast';
 export const STYLE_V2 = 'impl_zmq_v2';
 /** Frame 2 of this project's call-monitor heartbeats (never sent to legacy nodes' listeners). */
 export const STYLE_HEARTBEAT = 'nzb-heartbeat';
+/**
+ * The three frame-2 markers as bytes, for hot paths that compare frames
+ * without decoding them (receiver, reply waiter, listener registry). Shared
+ * buffers: never write into them.
+ */
+export const STYLE_CAST_BYTES = Buffer.from(STYLE_CAST, 'latin1');
+export const STYLE_V2_BYTES = Buffer.from(STYLE_V2, 'latin1');
+export const STYLE_HEARTBEAT_BYTES = Buffer.from(STYLE_HEARTBEAT, 'latin1');
 /** Frame 0 of every request, cast and notification. */
 export const CAST_MSG_ID = '0';
 /** Method name of a call wrapper. */

@@ -11,6 +11,9 @@
  *  - notifications `notifications.info` become `notifications-info` (dots -> dashes).
  */
 
+// ipc paths are formatted by ./endpoints (one module for every endpoint); checkTopic only measures them.
+import { ipcPath } from './endpoints';
+
 /** Prefix of fanout topics. */
 export const FANOUT_PREFIX = 'fanout~';
 /** Prefix of reply topics (`zmq_replies.<host>`). */
@@ -68,15 +71,6 @@ export function ipcFileName(topic: string): string {
   return IPC_FILE_PREFIX + topic;
 }
 
-/** `ipc://<dir>/<ipcFileName(topic)>`. */
-export function ipcEndpoint(ipcDir: string, topic: string): string {
-  return `ipc://${ipcDir.replace(/\/+$/, '')}/${ipcFileName(topic)}`;
-}
-
-/** Filesystem path of a topic's ipc socket. */
-export function ipcPath(ipcDir: string, topic: string): string {
-  return `${ipcDir.replace(/\/+$/, '')}/${ipcFileName(topic)}`;
-}
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
