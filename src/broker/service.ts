@@ -25,6 +25,7 @@ export interface MatchmakerServiceOptions {
  * src/matchmaker/service-protocol.ts, shared with the clients (the broker and
  * topic scheduler matchmakers); it lives with them so that src/matchmaker
  * never depends on this folder.
+ *
  * The broker role runs one on `[zmq_bridge] broker_port` and one on
  * `[zmq_bridge] scheduler_port`, sharing one {@link WorkerRegistry}.
  */
