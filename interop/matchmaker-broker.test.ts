@@ -5,7 +5,7 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BrokerRole } from '../src/matchmaker/broker-role';
+import { BrokerRole } from '../src/broker/broker-role';
 import { MatchmakerServiceUnavailableError } from '../src/matchmaker/errors';
 import { silentLogger } from '../src/log';
 import {
