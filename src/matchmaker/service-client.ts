@@ -25,7 +25,7 @@ export class ServiceClient {
   private loop: Promise<void> = Promise.resolve();
 
   constructor(
-    readonly service: string,
+    readonly service: 'broker' | 'topic_scheduler',
     readonly endpoint: string,
     private readonly log: Logger,
     private readonly counters: Counters,
@@ -101,7 +101,7 @@ export class ServiceClient {
 
 export interface RegisteringOptions {
   /** `broker` or `topic_scheduler`: names counters and logs. */
-  service: string;
+  service: 'broker' | 'topic_scheduler';
   /** `tcp://<rpc_zmq_broker_ip>:<port>`. */
   endpoint: string;
   /** `matchmaker_heartbeat_freq` (s). */
