@@ -105,7 +105,7 @@ function opt<T>(o: OptInput<T> & Effect): OptionDecl<T> {
 }
 
 /** Reason shared by the options that select Nova's RPC driver. */
-const IGNORED_NOVA_DRIVER = "Nova reads it to pick its RPC driver (the shim); the daemon is that driver's far end and does not";
+const IGNORED_NOVA_DRIVER = 'only Nova reads it, to load its RPC driver (the shim); the daemon is the far end of that driver';
 
 // ---- defaults (units in the names or comments) ----
 /** Legacy module path of the RPC backend; informational for the daemon. */

@@ -107,7 +107,7 @@ export const COUNTER_CATALOGUE = {
   },
   'receiver.refused.{problem}': {
     unit: 'messages', component: 'receiver', vars: { problem: REFUSAL_PROBLEMS },
-    counts: 'Messages refused before routing, by problem: fewer than 3 frames, an unknown style frame, or a topic that cannot safely name an ipc socket (empty, not UTF-8, NUL, `/` or `\\`, `..`, a control character, or a path longer than 107 bytes).',
+    counts: 'Messages refused before routing, by problem: fewer than 3 frames, an unknown style frame, or a topic that cannot safely name an ipc socket (empty, not UTF-8, NUL, `/` or `\\`, `..`, a control character, or an ipc path longer than the system allows).',
     action: 'The warning log line carries msg_id, topic and style of each: find the peer sending them (a wrong driver, or someone probing the port).',
   },
   'receiver.claimed': {
@@ -134,8 +134,8 @@ export const COUNTER_CATALOGUE = {
   },
   'receiver.paused': {
     unit: 'pauses', component: 'receiver',
-    counts: 'Times the receiver stopped reading tcp because messages waiting for live ipc consumers passed the memory budget (2 MiB).',
-    action: 'Consumers are slower than the inflow; bursts then wait in ZeroMQ and the senders instead of the daemon. Often: look at `receiver.paused_ms`.',
+    counts: 'Times the receiver stopped reading tcp because the messages waiting for live ipc consumers passed its memory budget (`DEFAULT_QUEUE_BUDGET_BYTES` of receiver.ts).',
+    action: 'Frequent pauses: local consumers are slower than the inflow (bursts then wait in ZeroMQ and the senders rather than in the daemon); see `receiver.paused_ms`.',
   },
   'receiver.paused_ms': {
     unit: 'milliseconds', component: 'receiver',
@@ -197,7 +197,7 @@ export const COUNTER_CATALOGUE = {
   },
   'sender.queue_full': {
     unit: 'messages', component: 'sender',
-    counts: 'Messages refused with `QUEUE_FULL` because 10,000 were already waiting for the peer.',
+    counts: 'Messages refused with `QUEUE_FULL` because the peer\'s send queue was full (`DEFAULT_PEER_QUEUE_LIMIT` of sender/peer-pool.ts).',
     action: 'The peer is down or slow: check its receiver.',
   },
   'sender.cast.failed': {
@@ -211,7 +211,7 @@ export const COUNTER_CATALOGUE = {
   },
   'sender.peers.closed_idle': {
     unit: 'connections', component: 'sender',
-    counts: 'Peer connections closed after 5 minutes without traffic.',
+    counts: 'Peer connections closed after a while without traffic (`DEFAULT_PEER_IDLE_MS` of sender/peer-pool.ts).',
   },
 
   // reply waiter: calls made through the local API
