@@ -308,7 +308,7 @@ export const OPT_CONN_POOL_SIZE = opt({
 export const OPT_CAST_TIMEOUT = opt({
   name: D('rpc_cast_timeout'), type: intType({ min: 1 }), default: DEFAULT_CAST_TIMEOUT_S, origin: 'legacy',
   fields: ['castTimeout'], applies: 'restart',
-  help: 'Seconds a cast may wait to be handed to its peer before it is dropped (and counted).',
+  help: 'Seconds an outgoing message (cast, call, reply, notification) may wait to be handed to its peer before it is dropped (counted as `sender.cast.failed`).',
 });
 
 /** `[DEFAULT] rpc_response_timeout` — int seconds >= 1, default {@link DEFAULT_RESPONSE_TIMEOUT_S}; legacy. */
