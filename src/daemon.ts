@@ -22,6 +22,7 @@ import { BrokerRole } from './broker/broker-role';
 import type { Matchmaker } from './matchmaker/types';
 import { buildRpcParts, type RpcParts } from './localapi/wiring';
 import { resolveLogLevel } from './config/log-level';
+import { freezeRestartOptions } from './config/restart';
 import { createContext } from './zmq-context';
 
 /** A part of the daemon with a lifecycle. */
@@ -75,7 +76,7 @@ export class Daemon {
       sinks: this.sinks,
       context: this.context,
     });
-    this.matchmaker = createMatchmaker(config, { log: this.logger('matchmaker'), counters: this.counters });
+    this.matchmaker = createMatchmaker(config, { log: this.logger('matchmaker'), counters: this.counters, context: this.context });
     this.rpc = buildRpcParts({
       config,
       matchmaker: this.matchmaker,
@@ -202,14 +203,15 @@ export class Daemon {
    * Apply a re-read config (SIGHUP): the log level (given - the CLI passes
    * its `--log-level`/env override - or derived from log_level, debug,
    * verbose), the topic backlog and hold times, then each component's
-   * `reload()`. Addresses, ports and the ipc dir need a restart.
+   * `reload()`. Options flagged `applies: 'restart'` in config/options.ts
+   * keep their running values (freezeRestartOptions), with a warning each.
    */
   async reload(newConfig: BridgeConfig, level: LevelWithSilent = resolveLogLevel(newConfig, null, {})): Promise<void> {
-    const old = this.cfg;
-    for (const key of ['port', 'bindAddress', 'ipcDir', 'host'] as const) {
-      if (old[key] !== newConfig[key]) this.log.warn({ option: key, running: old[key], configured: newConfig[key] }, 'option changed in the config files; it applies after a restart');
+    const { config, changed } = freezeRestartOptions(this.cfg, newConfig);
+    for (const c of changed) {
+      this.log.warn({ option: c.option, running: c.running, configured: c.configured }, 'option changed in the config files; it applies after a restart');
     }
-    this.cfg = { ...newConfig, port: old.port, bindAddress: old.bindAddress, bindAddressRaw: old.bindAddressRaw, ipcDir: old.ipcDir, host: old.host };
+    this.cfg = config;
     this.log.level = level;
     for (const l of this.loggers) l.level = level;
     for (const c of this.components) {

@@ -27,3 +27,14 @@ test('every option is documented once with its origin', () => {
   }
   assert.equal(table.split('\n').length, ALL_OPTIONS.length + 2);
 });
+
+test('the table shows when each option applies, and why ignored ones are ignored', () => {
+  const rows = renderOptionsTable().split('\n').slice(2);
+  ALL_OPTIONS.forEach((o, i) => {
+    const cells = rows[i]!.split(' | ');
+    assert.ok(cells[0]!.includes(`\`[${o.name.group}] ${o.name.key}\``), o.name.key);
+    assert.equal(cells[3], { live: 'live (SIGHUP)', restart: 'restart', ignored: 'ignored' }[o.applies], o.name.key);
+    if (o.ignored !== null) assert.ok(cells[4]!.includes(`**Accepted for compatibility; ignored:** ${o.ignored}`), o.name.key);
+    else assert.ok(!cells[4]!.includes('ignored:'), o.name.key);
+  });
+});

@@ -6,7 +6,7 @@ import { test, describe, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as zmq from 'zeromq';
-import { Receiver } from '../src/receiver/receiver';
+import { Receiver, type RefusalProblem } from '../src/receiver/receiver';
 import type { InboundMessage, LocalSink } from '../src/receiver/sink';
 import { Counters } from '../src/metrics/counters';
 import { silentLogger } from '../src/log';
@@ -136,7 +136,7 @@ describe('receiver', () => {
     await startReceiver();
     const good = frames('0', 'anchor.localhost', 'cast', '["{}", {"method": "m", "args": {}}]');
     const consumer = pull('anchor.localhost');
-    const cases: [string, Buffer[]][] = [
+    const cases: [RefusalProblem, Buffer[]][] = [
       ['too_few_frames', frames('0')],
       ['too_few_frames', frames('0', 'anchor.localhost')],
       ['path_separator', frames('0', '../etc/passwd', 'cast', '[]')],

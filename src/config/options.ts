@@ -5,10 +5,16 @@
  * - `seed`: the Folsom deployment guide this project started from,
  * - `legacy`: the later impl_zmq driver (oslo-incubator / oslo.messaging < 9),
  * - `bridge`: settings only this project has (`[zmq_bridge]`).
- * Options of the rest of nova.conf are ignored.
+ * Each also names the BridgeConfig fields it fills and says when a change
+ * applies (`live` on SIGHUP, or `restart`), or why the daemon ignores it
+ * (`ignored`: Nova's own options that share nova.conf). restart.ts derives
+ * the reload freeze from these flags; docs.ts renders them.
+ * Options of the rest of nova.conf are not read at all.
  */
 import type { MatchmakerKind } from './types';
 import type { OptName } from './store';
+import type { ConfigField } from './fields';
+import type { TopicFlags } from './types';
 import type { ValueType } from './value-types';
 import {
   boolType,
@@ -25,6 +31,13 @@ import { LOCAL_SOCKET_NAME } from '../wire/endpoints';
 
 export type Origin = 'seed' | 'legacy' | 'bridge';
 
+/**
+ * When a changed value takes effect: `live` on SIGHUP (`Daemon.reload()`),
+ * `restart` only when the daemon starts (a SIGHUP keeps the running value and
+ * logs a warning; see restart.ts). Ignored options have neither.
+ */
+export type Applies = 'live' | 'restart';
+
 export interface OptionDecl<T> {
   /** Current name: group as written in nova.conf (`DEFAULT`, `matchmaker_ring`, ...) and key. */
   readonly name: OptName;
@@ -38,11 +51,25 @@ export interface OptionDecl<T> {
   readonly origin: Origin;
   /** One-line meaning, for docs/configuration.md. */
   readonly help: string;
+  /** The BridgeConfig fields the loader fills from this option. */
+  readonly fields: readonly ConfigField[];
+  /** `live`, `restart`, or `ignored` (see {@link ignored}). */
+  readonly applies: Applies | 'ignored';
+  /** True when a changed value takes effect only after a restart. */
+  readonly needsRestart: boolean;
+  /**
+   * Why the daemon ignores the option, or null when it uses it. Ignored
+   * options are still parsed and validated: nova.conf is shared with Nova,
+   * which reads them, and a typo should fail the same way everywhere.
+   */
+  readonly ignored: string | null;
+  /** The value must not appear in logs (passwords). */
+  readonly secret: boolean;
 }
 
 const D = (key: string): OptName => ({ group: 'DEFAULT', key });
 
-function opt<T>(o: {
+interface OptInput<T> {
   name: OptName;
   type: ValueType<T>;
   default: T | undefined;
@@ -50,11 +77,35 @@ function opt<T>(o: {
   origin: Origin;
   help: string;
   deprecated?: OptName[];
-}): OptionDecl<T> {
+  fields: readonly ConfigField[];
+  secret?: boolean;
+}
+
+/** Each declaration says either when it applies or why it is ignored, never both. */
+type Effect = { applies: Applies; ignored?: never } | { ignored: string; applies?: never };
+
+function opt<T>(o: OptInput<T> & Effect): OptionDecl<T> {
   const text =
     o.defaultText ?? (o.default === null || o.default === undefined ? '(unset)' : `\`${String(o.default)}\``);
-  return { deprecated: [], ...o, defaultText: text };
+  const applies = o.ignored !== undefined ? 'ignored' : o.applies;
+  return {
+    name: o.name,
+    deprecated: o.deprecated ?? [],
+    type: o.type,
+    default: o.default,
+    defaultText: text,
+    origin: o.origin,
+    help: o.help,
+    fields: o.fields,
+    applies,
+    needsRestart: applies === 'restart',
+    ignored: o.ignored ?? null,
+    secret: o.secret ?? false,
+  };
 }
+
+/** Reason shared by the options that select Nova's RPC driver. */
+const IGNORED_NOVA_DRIVER = 'only Nova reads it, to load its RPC driver (the shim); the daemon is the far end of that driver';
 
 // ---- defaults (units in the names or comments) ----
 /** Legacy module path of the RPC backend; informational for the daemon. */
@@ -117,60 +168,70 @@ export const SCHEDULER_PORT_OFFSET = 3;
 /** `[DEFAULT] rpc_backend` — string, default {@link DEFAULT_RPC_BACKEND}; seed (`nova.rpc.impl_zmq` selected the zmq driver). */
 export const OPT_RPC_BACKEND = opt({
   name: D('rpc_backend'), type: strType(), default: DEFAULT_RPC_BACKEND, origin: 'seed',
-  help: 'Legacy RPC backend module path; informational for the daemon (the shim offers it to old Nova).',
+  fields: ['rpcBackend'], ignored: IGNORED_NOVA_DRIVER,
+  help: "Nova's RPC backend module before oslo.messaging (`nova_zmq_bridge.impl_zmq` makes old Nova use the shim).",
 });
 
 /** `[DEFAULT] transport_url` — string or unset; legacy (oslo.messaging). `zmq://host:port` is informational only. */
 export const OPT_TRANSPORT_URL = opt<string | null>({
   name: D('transport_url'), type: optionalStrType(), default: null, origin: 'legacy',
-  help: 'oslo.messaging transport URL (`zmq://` selects the shim); informational for the daemon.',
+  fields: ['transportUrl'], ignored: IGNORED_NOVA_DRIVER,
+  help: "Nova's oslo.messaging transport URL (`zmq://` selects the shim).",
 });
 
 /** `[DEFAULT] rpc_zmq_bind_address` — `*`, an IP literal or an interface name; default {@link DEFAULT_BIND_ADDRESS}; seed. */
 export const OPT_BIND_ADDRESS = opt({
   name: D('rpc_zmq_bind_address'), type: strType({ nonEmpty: true }), default: DEFAULT_BIND_ADDRESS, origin: 'seed',
+  fields: ['bindAddressRaw', 'bindAddress'], applies: 'restart',
   help: 'Address the receiver binds: `*`, an IP address, or an interface name (its first IPv4 address).',
 });
 
 /** `[DEFAULT] rpc_zmq_port` — port, default {@link DEFAULT_ZMQ_PORT}; legacy. */
 export const OPT_ZMQ_PORT = opt({
   name: D('rpc_zmq_port'), type: portType(), default: DEFAULT_ZMQ_PORT, origin: 'legacy',
+  fields: ['port'], applies: 'restart',
   help: 'TCP port of the receiver (PULL) on every host.',
 });
 
 /** `[DEFAULT] rpc_zmq_start_port` — port, default {@link DEFAULT_ZMQ_START_PORT}; seed. */
 export const OPT_ZMQ_START_PORT = opt({
   name: D('rpc_zmq_start_port'), type: portType(), default: DEFAULT_ZMQ_START_PORT, origin: 'seed',
-  help: 'First port of the reserved range (start .. start+50); broker and scheduler ports derive from it.',
+  fields: ['startPort'], applies: 'restart',
+  help: 'First port of the range the seed reserved (start .. start+50); the daemon binds nothing on it and uses it only to derive the defaults of `broker_port` and `scheduler_port`.',
 });
 
 /** `[DEFAULT] rpc_zmq_host` — non-empty string, default: the machine's hostname; legacy. */
 export const OPT_ZMQ_HOST = opt<string>({
   name: D('rpc_zmq_host'), type: strType({ nonEmpty: true }), default: undefined, defaultText: 'hostname of the machine', origin: 'legacy',
+  fields: ['host'], applies: 'restart',
   help: "This node's name on the wire (directed topics, reply topics, matchmaker registrations); must resolve to it on peers.",
 });
 
 /** `[DEFAULT] rpc_zmq_ipc_dir` — directory, default {@link DEFAULT_IPC_DIR}; legacy. */
 export const OPT_IPC_DIR = opt({
   name: D('rpc_zmq_ipc_dir'), type: strType({ nonEmpty: true }), default: DEFAULT_IPC_DIR, origin: 'legacy',
+  fields: ['ipcDir'], applies: 'restart',
   help: 'Directory of the ipc sockets (legacy local consumers, local API socket).',
 });
 
 /** `[DEFAULT] rpc_zmq_topic_backlog` — int >= 1 or unset (unlimited), default {@link DEFAULT_TOPIC_BACKLOG}; legacy. */
 export const OPT_TOPIC_BACKLOG = opt<number | null>({
   name: D('rpc_zmq_topic_backlog'), type: intType({ min: 1 }), default: DEFAULT_TOPIC_BACKLOG, defaultText: '(unset: unlimited)', origin: 'legacy',
+  fields: ['topicBacklog'], applies: 'live',
   help: 'Maximum messages buffered per topic; unset means unlimited.',
 });
 
 /** `[DEFAULT] rpc_zmq_contexts` — int >= 1, default {@link DEFAULT_ZMQ_CONTEXTS}; legacy. */
 export const OPT_ZMQ_CONTEXTS = opt({
   name: D('rpc_zmq_contexts'), type: intType({ min: 1 }), default: DEFAULT_ZMQ_CONTEXTS, origin: 'legacy',
+  fields: ['contexts'], applies: 'restart',
   help: 'Number of ZeroMQ I/O threads.',
 });
 
 /** `[DEFAULT] rpc_zmq_matchmaker` — short name, class name or legacy class path; default {@link DEFAULT_MATCHMAKER}; seed. */
 export const OPT_MATCHMAKER = opt<MatchmakerKind>({
   name: D('rpc_zmq_matchmaker'), type: matchmakerType(), default: 'local', defaultText: '`local`', origin: 'seed',
+  fields: ['matchmaker', 'matchmakerRaw'], applies: 'restart',
   help: 'Matchmaker: local, stub, ring, fanout_ring, broker, topic_scheduler, redis; also MatchMaker* class names and legacy class paths.',
 });
 
@@ -181,104 +242,126 @@ export const OPT_MATCHMAKER = opt<MatchmakerKind>({
  */
 export const OPT_RINGFILE = opt({
   name: { group: 'matchmaker_ring', key: 'ringfile' }, type: strType({ nonEmpty: true }), default: DEFAULT_RINGFILE, origin: 'legacy',
+  fields: ['ringfile'], applies: 'restart',
   deprecated: [D('rpc_zmq_matchmaker_ringfile'), D('matchmaker_ringfile')],
-  help: 'JSON ring file (`{"topic": ["host", ...]}`) of the ring matchmakers; relative paths are resolved against the directory of the file that set it.',
+  help: 'JSON ring file (`{"topic": ["host", ...]}`) of the ring matchmakers; relative paths are resolved against the directory of the file that set it. Its contents are re-read on SIGHUP and when it changes; a new path needs a restart.',
 });
 
 /** `[DEFAULT] rpc_zmq_broker_ip` — host or unset; seed. */
 export const OPT_BROKER_IP = opt<string | null>({
   name: D('rpc_zmq_broker_ip'), type: optionalStrType(), default: null, origin: 'seed',
+  fields: ['brokerIp'], applies: 'restart',
   help: 'Host of the broker / topic scheduler service (broker and topic_scheduler matchmakers).',
 });
 
 /** `[matchmaker_redis] host` — string, default {@link DEFAULT_REDIS_HOST}; legacy. */
 export const OPT_REDIS_HOST = opt({
   name: { group: 'matchmaker_redis', key: 'host' }, type: strType({ nonEmpty: true }), default: DEFAULT_REDIS_HOST, origin: 'legacy',
+  fields: ['redis.host'], applies: 'restart',
   help: 'Redis server host of the redis matchmaker.',
 });
 
 /** `[matchmaker_redis] port` — port, default {@link DEFAULT_REDIS_PORT}; legacy. */
 export const OPT_REDIS_PORT = opt({
   name: { group: 'matchmaker_redis', key: 'port' }, type: portType(), default: DEFAULT_REDIS_PORT, origin: 'legacy',
+  fields: ['redis.port'], applies: 'restart',
   help: 'Redis server port.',
 });
 
 /** `[matchmaker_redis] password` — string, empty/unset = no AUTH; legacy. */
 export const OPT_REDIS_PASSWORD = opt<string | null>({
   name: { group: 'matchmaker_redis', key: 'password' }, type: optionalStrType(), default: null, origin: 'legacy',
+  fields: ['redis.password'], applies: 'restart', secret: true,
   help: 'Redis password; empty means no AUTH.',
 });
 
 /** `[DEFAULT] matchmaker_heartbeat_freq` — int seconds >= 1, default {@link DEFAULT_HEARTBEAT_FREQ_S}; legacy (a `[DEFAULT]` option in impl_zmq's matchmaker). */
 export const OPT_HEARTBEAT_FREQ = opt({
   name: D('matchmaker_heartbeat_freq'), type: intType({ min: 1 }), default: DEFAULT_HEARTBEAT_FREQ_S, origin: 'legacy',
+  fields: ['heartbeatFreq'], applies: 'restart',
   help: 'Seconds between matchmaker heartbeats (redis registrations are refreshed this often).',
 });
 
 /** `[DEFAULT] matchmaker_heartbeat_ttl` — int seconds >= 1, default {@link DEFAULT_HEARTBEAT_TTL_S}; legacy. */
 export const OPT_HEARTBEAT_TTL = opt({
   name: D('matchmaker_heartbeat_ttl'), type: intType({ min: 1 }), default: DEFAULT_HEARTBEAT_TTL_S, origin: 'legacy',
+  fields: ['heartbeatTtl'], applies: 'restart',
   help: 'Seconds after which a host that stopped heartbeating expires.',
 });
 
 /** `[DEFAULT] rpc_thread_pool_size` — int >= 1, default {@link DEFAULT_THREAD_POOL_SIZE}; seed; alias `executor_thread_pool_size` (the newer oslo.messaging name; whichever is set last wins). */
 export const OPT_THREAD_POOL_SIZE = opt({
   name: D('rpc_thread_pool_size'), type: intType({ min: 1 }), default: DEFAULT_THREAD_POOL_SIZE, origin: 'seed',
+  fields: ['threadPoolSize'], ignored: 'the daemon has no worker pool: the receiver hands each message on as it arrives and shim listeners run in their own processes',
   deprecated: [D('executor_thread_pool_size')],
-  help: 'Maximum concurrent deliveries handled at once (alias `executor_thread_pool_size`).',
+  help: "Size of Nova's RPC worker pool (alias `executor_thread_pool_size`).",
 });
 
 /** `[DEFAULT] rpc_conn_pool_size` — int >= 1, default {@link DEFAULT_CONN_POOL_SIZE}; legacy. */
 export const OPT_CONN_POOL_SIZE = opt({
   name: D('rpc_conn_pool_size'), type: intType({ min: 1 }), default: DEFAULT_CONN_POOL_SIZE, origin: 'legacy',
-  help: 'Maximum pooled outgoing connections per peer.',
+  fields: ['connPoolSize'], ignored: 'the sender keeps one connection (PUSH socket) per peer host, opened on first use and closed when idle',
+  help: "Size of Nova's pool of RPC connections.",
 });
 
 /** `[DEFAULT] rpc_cast_timeout` — int seconds >= 1, default {@link DEFAULT_CAST_TIMEOUT_S}; legacy. */
 export const OPT_CAST_TIMEOUT = opt({
   name: D('rpc_cast_timeout'), type: intType({ min: 1 }), default: DEFAULT_CAST_TIMEOUT_S, origin: 'legacy',
-  help: 'Seconds a cast may wait to be handed to its peer before it is dropped (and counted).',
+  fields: ['castTimeout'], applies: 'restart',
+  help: 'Seconds an outgoing message (cast, call, reply, notification) may wait to be handed to its peer before it is dropped (counted as `sender.cast.failed`).',
 });
 
 /** `[DEFAULT] rpc_response_timeout` — int seconds >= 1, default {@link DEFAULT_RESPONSE_TIMEOUT_S}; legacy. */
 export const OPT_RESPONSE_TIMEOUT = opt({
   name: D('rpc_response_timeout'), type: intType({ min: 1 }), default: DEFAULT_RESPONSE_TIMEOUT_S, origin: 'legacy',
+  fields: ['responseTimeout'], applies: 'restart',
   help: 'Default seconds a call waits for its reply.',
 });
 
 /** `[DEFAULT] control_exchange` — string, default {@link DEFAULT_CONTROL_EXCHANGE}; legacy. */
 export const OPT_CONTROL_EXCHANGE = opt({
   name: D('control_exchange'), type: strType({ nonEmpty: true }), default: DEFAULT_CONTROL_EXCHANGE, origin: 'legacy',
+  fields: ['controlExchange'], applies: 'restart',
   help: 'Default exchange; messages on it are wire-identical to legacy nodes, others are sent as `exchange:topic`.',
 });
 
 /** `[DEFAULT] debug` — bool, default false; legacy. */
 export const OPT_DEBUG = opt({
   name: D('debug'), type: boolType(), default: false, origin: 'legacy',
+  fields: ['debug'], applies: 'live',
   help: 'Log level `debug` (unless a log level is set explicitly).',
 });
 
 /** `[DEFAULT] verbose` — bool, default false; legacy. */
 export const OPT_VERBOSE = opt({
   name: D('verbose'), type: boolType(), default: false, origin: 'legacy',
+  fields: ['verbose'], applies: 'live',
   help: 'Log level `info` (already the default; kept for old nova.conf files).',
 });
 
-const topicOpt = (key: string, def: string) =>
-  opt({ name: D(key), type: strType({ nonEmpty: true }), default: def, origin: 'seed', help: `Base topic of the ${key.replace('_topic', '')} service (ring file keys must match it).` });
+/** Why the daemon ignores the seed's topic flags. */
+const IGNORED_TOPIC_FLAG =
+  'the daemon routes whatever topics the shims and peers name; only Nova uses these to build them (ring file keys must still match what Nova sends)';
+
+const topicOpt = (service: keyof TopicFlags, def: string) =>
+  opt({
+    name: D(`${service}_topic`), type: strType({ nonEmpty: true }), default: def, origin: 'seed',
+    fields: [`topics.${service}`], ignored: IGNORED_TOPIC_FLAG,
+    help: `Nova's base topic of the ${service} service.`,
+  });
 
 /** `[DEFAULT] compute_topic` — string, default {@link DEFAULT_COMPUTE_TOPIC}; seed. */
-export const OPT_COMPUTE_TOPIC = topicOpt('compute_topic', DEFAULT_COMPUTE_TOPIC);
+export const OPT_COMPUTE_TOPIC = topicOpt('compute', DEFAULT_COMPUTE_TOPIC);
 /** `[DEFAULT] console_topic` — string, default {@link DEFAULT_CONSOLE_TOPIC}; seed. */
-export const OPT_CONSOLE_TOPIC = topicOpt('console_topic', DEFAULT_CONSOLE_TOPIC);
+export const OPT_CONSOLE_TOPIC = topicOpt('console', DEFAULT_CONSOLE_TOPIC);
 /** `[DEFAULT] scheduler_topic` — string, default {@link DEFAULT_SCHEDULER_TOPIC}; seed. */
-export const OPT_SCHEDULER_TOPIC = topicOpt('scheduler_topic', DEFAULT_SCHEDULER_TOPIC);
+export const OPT_SCHEDULER_TOPIC = topicOpt('scheduler', DEFAULT_SCHEDULER_TOPIC);
 /** `[DEFAULT] volume_topic` — string, default {@link DEFAULT_VOLUME_TOPIC}; seed. */
-export const OPT_VOLUME_TOPIC = topicOpt('volume_topic', DEFAULT_VOLUME_TOPIC);
+export const OPT_VOLUME_TOPIC = topicOpt('volume', DEFAULT_VOLUME_TOPIC);
 /** `[DEFAULT] network_topic` — string, default {@link DEFAULT_NETWORK_TOPIC}; seed. */
-export const OPT_NETWORK_TOPIC = topicOpt('network_topic', DEFAULT_NETWORK_TOPIC);
+export const OPT_NETWORK_TOPIC = topicOpt('network', DEFAULT_NETWORK_TOPIC);
 /** `[DEFAULT] vsa_topic` — string, default {@link DEFAULT_VSA_TOPIC}; seed. */
-export const OPT_VSA_TOPIC = topicOpt('vsa_topic', DEFAULT_VSA_TOPIC);
+export const OPT_VSA_TOPIC = topicOpt('vsa', DEFAULT_VSA_TOPIC);
 
 // ---- [zmq_bridge] ----
 const B = (key: string): OptName => ({ group: 'zmq_bridge', key });
@@ -286,48 +369,56 @@ const B = (key: string): OptName => ({ group: 'zmq_bridge', key });
 /** `[zmq_bridge] local_socket` — path, default `<rpc_zmq_ipc_dir>/`{@link DEFAULT_LOCAL_SOCKET_NAME}; bridge. */
 export const OPT_LOCAL_SOCKET = opt<string>({
   name: B('local_socket'), type: strType({ nonEmpty: true }), default: undefined, defaultText: '`<rpc_zmq_ipc_dir>/nova-zmq-bridge.sock`', origin: 'bridge',
+  fields: ['bridge.localSocket'], applies: 'restart',
   help: 'Unix socket of the local API the shims connect to.',
 });
 
 /** `[zmq_bridge] local_socket_mode` — octal mode, default {@link DEFAULT_LOCAL_SOCKET_MODE} (0660); bridge. */
 export const OPT_LOCAL_SOCKET_MODE = opt({
   name: B('local_socket_mode'), type: octalModeType(), default: DEFAULT_LOCAL_SOCKET_MODE, defaultText: '`0660`', origin: 'bridge',
+  fields: ['bridge.localSocketMode'], applies: 'restart',
   help: "File mode (octal) of the local API socket: only the daemon's user and group may connect.",
 });
 
 /** `[zmq_bridge] reply_hold` — float seconds >= 0, default {@link DEFAULT_REPLY_HOLD_S}; bridge. */
 export const OPT_REPLY_HOLD = opt({
   name: B('reply_hold'), type: floatType({ min: 0 }), default: DEFAULT_REPLY_HOLD_S, origin: 'bridge',
+  fields: ['bridge.replyHoldSeconds'], applies: 'live',
   help: "Seconds a reply is held on the ipc reply PUB until its caller's subscription arrives.",
 });
 
 /** `[zmq_bridge] fanout_hold` — float seconds >= 0, default {@link DEFAULT_FANOUT_HOLD_S}; bridge. */
 export const OPT_FANOUT_HOLD = opt({
   name: B('fanout_hold'), type: floatType({ min: 0 }), default: DEFAULT_FANOUT_HOLD_S, origin: 'bridge',
+  fields: ['bridge.fanoutHoldSeconds'], applies: 'live',
   help: 'Seconds messages are held on a new fanout PUB until a first subscriber joins (never blocks other topics).',
 });
 
 /** `[zmq_bridge] broker_port` — port, default `rpc_zmq_start_port` + {@link BROKER_PORT_OFFSET} (9502); bridge. */
 export const OPT_BROKER_PORT = opt<number>({
   name: B('broker_port'), type: portType(), default: undefined, defaultText: '`rpc_zmq_start_port + 2` (9502)', origin: 'bridge',
-  help: "Port of the broker role's control socket.",
+  fields: ['bridge.brokerPort'], applies: 'restart',
+  help: 'Port of the broker matchmaker service: a broker-role daemon binds it, broker matchmakers connect to it on `rpc_zmq_broker_ip`.',
 });
 
 /** `[zmq_bridge] scheduler_port` — port, default `rpc_zmq_start_port` + {@link SCHEDULER_PORT_OFFSET} (9503); bridge. */
 export const OPT_SCHEDULER_PORT = opt<number>({
   name: B('scheduler_port'), type: portType(), default: undefined, defaultText: '`rpc_zmq_start_port + 3` (9503)', origin: 'bridge',
-  help: 'Port of the topic scheduler service.',
+  fields: ['bridge.schedulerPort'], applies: 'restart',
+  help: 'Port of the topic scheduler service: a broker-role daemon binds it, topic_scheduler matchmakers connect to it on `rpc_zmq_broker_ip`.',
 });
 
 /** `[zmq_bridge] broker_role` — bool, default false; bridge. */
 export const OPT_BROKER_ROLE = opt({
   name: B('broker_role'), type: boolType(), default: false, origin: 'bridge',
+  fields: ['bridge.brokerRole'], applies: 'restart',
   help: 'Run the broker / topic scheduler service in this daemon.',
 });
 
 /** `[zmq_bridge] log_level` — pino level or unset; bridge. Overrides debug/verbose; overridden by `--log-level` and `NOVA_ZMQ_BRIDGE_LOG_LEVEL`. */
 export const OPT_LOG_LEVEL = opt<string | null>({
   name: B('log_level'), type: logLevelType(), default: null, origin: 'bridge',
+  fields: ['bridge.logLevel'], applies: 'live',
   help: 'Log level (trace, debug, info, warn, error, fatal, silent); overrides debug/verbose.',
 });
 

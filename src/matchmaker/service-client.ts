@@ -16,7 +16,7 @@ type OkReply = Extract<ServiceReply, { ok: true }>;
 
 export interface ServiceClientOptions {
   /** `broker` or `topic_scheduler`: names counters and errors. */
-  service: string;
+  service: 'broker' | 'topic_scheduler';
   /** `tcp://<rpc_zmq_broker_ip>:<port>`. */
   endpoint: string;
   log: Logger;
@@ -35,7 +35,7 @@ export interface ServiceClientOptions {
  * {@link MatchmakerServiceUnavailableError} within the timeout, never a hang.
  */
 export class ServiceClient {
-  readonly service: string;
+  readonly service: 'broker' | 'topic_scheduler';
   readonly endpoint: string;
   private sock: Dealer | null = null;
   private nextId = 1;
@@ -131,7 +131,7 @@ export class ServiceClient {
 
 export interface RegisteringOptions {
   /** `broker` or `topic_scheduler`: names counters and logs. */
-  service: string;
+  service: 'broker' | 'topic_scheduler';
   /** `tcp://<rpc_zmq_broker_ip>:<port>`. */
   endpoint: string;
   /** `matchmaker_heartbeat_freq` (s). */

@@ -3,9 +3,16 @@
  * module-global), read by the local API `stats` operation, tests and the
  * benchmark.
  *
- * Names are dotted, by component: `receiver.received`, `receiver.refused.bad_topic`,
- * `receiver.dropped.backlog`, `sender.cast.failed`, `replies.orphaned`, ...
+ * Names are dotted, by component (`receiver.received`,
+ * `receiver.refused.too_long`, `sender.cast.failed`, ...), and every one is
+ * declared in metrics/catalogue.ts with its meaning and unit
+ * (docs/counters.md). The methods accept only catalogued names; a name that
+ * slips through anyway (built from input) is counted under its family's
+ * fallback or `metrics.uncatalogued`, never as a new counter.
  */
+import { resolveCounterName, type CounterInput } from './catalogue';
+
+export type { CounterInput, CounterName } from './catalogue';
 
 /** One counter, held by a hot path so that counting is a field increment rather than a map lookup. */
 export interface CounterCell {
@@ -13,27 +20,32 @@ export interface CounterCell {
 }
 
 export class Counters {
+  /** Keyed by catalogued names only (see resolveCounterName), so its size is bounded by the catalogue. */
   private readonly values = new Map<string, CounterCell>();
   /** Counters ever passed to inc(): listed even at 0, as before cells existed. */
   private readonly named = new Set<string>();
 
   /** The cell of counter `name` (created at 0; it only appears in snapshots once non-zero). */
-  cell(name: string): CounterCell {
-    let c = this.values.get(name);
-    if (!c) this.values.set(name, (c = { value: 0 }));
-    return c;
+  cell(name: CounterInput): CounterCell {
+    return this.cellOf(this.values.get(name) ? name : resolveCounterName(name));
   }
 
   /** Add `n` (default 1) to counter `name`. */
-  inc(name: string, n = 1): void {
-    const c = this.cell(name);
+  inc(name: CounterInput, n = 1): void {
+    // Fast path: a catalogued name already in use.
+    let c = this.values.get(name);
+    let key: string = name;
+    if (!c) {
+      key = resolveCounterName(name);
+      c = this.cellOf(key);
+    }
     c.value += n;
-    this.named.add(name);
+    this.named.add(key);
   }
 
-  /** Current value (0 for a counter never incremented). */
-  get(name: string): number {
-    return this.values.get(name)?.value ?? 0;
+  /** Current value (0 for a counter never incremented); a name is resolved as inc() resolves it. */
+  get(name: CounterInput): number {
+    return (this.values.get(name) ?? this.values.get(resolveCounterName(name)))?.value ?? 0;
   }
 
   /** Plain object copy of every counter, sorted by name. */
@@ -44,5 +56,12 @@ export class Counters {
       if (v !== 0 || this.named.has(k)) out[k] = v;
     }
     return out;
+  }
+
+  /** The cell of a resolved (catalogued) name. */
+  private cellOf(key: string): CounterCell {
+    let c = this.values.get(key);
+    if (!c) this.values.set(key, (c = { value: 0 }));
+    return c;
   }
 }

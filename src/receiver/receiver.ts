@@ -12,6 +12,7 @@ import * as zmq from 'zeromq';
 import type { Logger } from '../log';
 import type { CounterCell, Counters } from '../metrics/counters';
 import type { BridgeConfig } from '../config/types';
+import { freezeRestartOptions } from '../config/restart';
 import { checkTopic, decodeTopic, topicKind, type TopicKind, type TopicProblem } from '../wire/topic';
 import type { InboundMessage, LocalSink } from './sink';
 import { Outlets, type OutletSettings } from './outlets';
@@ -263,7 +264,7 @@ export class Receiver {
   }
 
   private refuse(problem: RefusalProblem, frames: Buffer[]): void {
-    const name = `receiver.refused.${problem}`;
+    const name = `receiver.refused.${problem}` as const;
     this.counters.inc(name);
     this.log.warn(
       { problem, refused_total: this.counters.get(name), nframes: frames.length, msg_id: printable(frames[0]), topic: printable(frames[1]), style: printable(frames[2], 32) },
@@ -281,7 +282,7 @@ export class Receiver {
 
   /** Apply what can change live: topic backlog and hold times (SIGHUP). */
   reload(config: BridgeConfig): void {
-    this.config = { ...config, bindAddress: this.config.bindAddress, port: this.config.port, ipcDir: this.config.ipcDir };
+    this.config = freezeRestartOptions(this.config, config).config;
     this.outlets.update(outletSettings(this.config));
   }
 
