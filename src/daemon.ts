@@ -168,9 +168,11 @@ export class Daemon {
     this.router.use('listeners', rpc.registry);
     this.addComponent({ name: 'localapi', start: () => rpc.server.start(), stop: () => rpc.stop() });
     // 4. broker role ([zmq_bridge] broker_role): matchmaker services, and the
-    //    router's broker stage, which re-addresses bare topics to a registered host
-    //    (the router asks it before the listeners stage).
+    //    router's broker stage, which re-addresses bare topics to a registered host.
+    //    The router asks it before the listeners stage, whose registry would
+    //    otherwise take bare topics for this host's own listeners.
     if (this.cfg.bridge.brokerRole) {
+      // TODO(clock): pass `clock: this.clock` once BrokerRoleOptions accepts it (broker branch).
       const role = new BrokerRole({
         bindAddress: this.cfg.bindAddress,
         brokerPort: this.cfg.bridge.brokerPort,
