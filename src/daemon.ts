@@ -4,10 +4,17 @@
  * live config changes (SIGHUP).
  *
  * To plug a part in: create it in `buildComponents()` at its place in the
- * start order, give it `this.logger('<component>')`, `this.counters` and
- * `this.context`, register it with `this.addComponent(...)`; if it claims
- * inbound messages, also `this.addSink(...)` (sinks are asked in the order
- * they were added; the receiver reads the list live).
+ * start order, give it `this.logger('<component>')`, `this.counters`,
+ * `this.context` and `this.clock` (one clock for every part, so a test can
+ * drive them all with a manual clock), and register it with
+ * `this.addComponent(...)`.
+ *
+ * If it takes inbound messages, plug it into its stage of the receiver's
+ * router by name - `this.router.use('broker', role)` - rather than anywhere
+ * in a list: the router asks replies -> broker -> listeners -> outlets in
+ * that order whatever the order of the `use` calls (src/receiver/router.ts).
+ * A new kind of consumer gets a new stage name in STAGE_ORDER there, at the
+ * place it must be asked. The receiver plugs its own ipc outlets.
  */
 import * as zmq from 'zeromq';
 import type { LevelWithSilent } from 'pino';
@@ -16,7 +23,9 @@ import type { Logger } from './log';
 import { Counters } from './metrics/counters';
 import { Receiver } from './receiver/receiver';
 import type { LocalSink } from './receiver/sink';
+import { InboundRouter, type ClaimStage } from './receiver/router';
 import { prepareIpcDir } from './receiver/ipc-dir';
+import { systemClock, type Clock } from './time/clock';
 import { createMatchmaker } from './matchmaker/factory';
 import { BrokerRole } from './broker/broker-role';
 import type { Matchmaker } from './matchmaker/types';
@@ -40,25 +49,39 @@ export interface DaemonComponent {
 export interface DaemonOptions {
   /** Shared counters (a fresh set by default). */
   counters?: Counters;
-  /** Sinks asked before any the daemon's own components add. */
+  /**
+   * Parts built outside the daemon, plugged into these router stages before
+   * the daemon's own (tests: a broker role they drive themselves). A stage
+   * the daemon also fills (replies, listeners; broker with `broker_role`)
+   * is a wiring mistake: the constructor throws StageTakenError.
+   */
+  stages?: { [S in ClaimStage]?: LocalSink };
+  /**
+   * @deprecated Use `stages: { broker: part }`. Each is plugged into the
+   * `broker` stage (its one caller, interop/support/matchmaker-hosts.ts,
+   * passes a broker role built outside the daemon); remove once it moves.
+   */
   sinks?: LocalSink[];
   /** ZeroMQ context; by default one with `rpc_zmq_contexts` I/O threads. */
   context?: zmq.Context;
+  /** Time for every part that keeps time (default: the system clock; tests pass a manual clock). */
+  clock?: Clock;
 }
 
 export class Daemon {
   readonly counters: Counters;
-  /** Ordered sinks given to the receiver (first claim wins). */
-  readonly sinks: LocalSink[];
+  /** Where the receiver's accepted messages go: named stages, first claim wins (src/receiver/router.ts). */
+  readonly router: InboundRouter;
   readonly receiver: Receiver;
   readonly context: zmq.Context;
+  /** The one clock every part is given. */
+  readonly clock: Clock;
   /** Chosen by `rpc_zmq_matchmaker`. */
   readonly matchmaker: Matchmaker;
   /** Sender, reply waiter, shim listeners, local API server. */
   readonly rpc: RpcParts;
   private cfg: BridgeConfig;
   private readonly log: Logger;
-  private readonly loggers: Logger[] = [];
   private readonly components: DaemonComponent[] = [];
   private started: DaemonComponent[] = [];
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -67,16 +90,25 @@ export class Daemon {
     this.cfg = config;
     this.log = log;
     this.counters = opts.counters ?? new Counters();
-    this.sinks = [...(opts.sinks ?? [])];
     this.context = opts.context ?? createContext(config.contexts);
+    this.clock = opts.clock ?? systemClock;
+    const receiverLog = this.logger('receiver');
+    // Routing problems (a part that throws, an unclaimed heartbeat) are the receiver's: same logger.
+    this.router = new InboundRouter({ log: receiverLog, counters: this.counters });
+    for (const [stage, part] of Object.entries(opts.stages ?? {}) as [ClaimStage, LocalSink | undefined][]) {
+      if (part) this.router.use(stage, part);
+    }
+    for (const part of opts.sinks ?? []) this.router.use('broker', part);
     this.receiver = new Receiver({
       config,
-      log: this.logger('receiver'),
+      log: receiverLog,
       counters: this.counters,
-      sinks: this.sinks,
+      router: this.router,
       context: this.context,
+      clock: this.clock,
     });
-    this.matchmaker = createMatchmaker(config, { log: this.logger('matchmaker'), counters: this.counters, context: this.context });
+    this.matchmaker = createMatchmaker(config, { log: this.logger('matchmaker'), counters: this.counters, context: this.context, clock: this.clock });
+    // TODO(clock): pass `clock: this.clock` once RpcPartsOptions accepts it (localapi+sender branch).
     this.rpc = buildRpcParts({
       config,
       matchmaker: this.matchmaker,
@@ -93,21 +125,18 @@ export class Daemon {
     return this.cfg;
   }
 
-  /** A child logger for a component; its level follows SIGHUP reloads. */
+  /**
+   * The logger of a component, bound to `component` once: the part must not
+   * bind it again (pino would write the key twice). It follows the root
+   * level on SIGHUP by itself (see src/log.ts), so nothing keeps a list.
+   */
   logger(component: string): Logger {
-    const child = this.log.child({ component });
-    this.loggers.push(child);
-    return child;
+    return this.log.child({ component });
   }
 
   /** Register a component; it starts after those registered before it and stops before them. */
   addComponent(component: DaemonComponent): void {
     this.components.push(component);
-  }
-
-  /** Add a sink at the end of the receiver's list (or at `index`). */
-  addSink(sink: LocalSink, index = this.sinks.length): void {
-    this.sinks.splice(index, 0, sink);
   }
 
   /** Components in start order. Other parts add their wiring here. */
@@ -133,13 +162,15 @@ export class Daemon {
         await matchmaker.reload?.();
       },
     });
-    // 3. sender + reply waiter + shim listeners + local API (sinks: reply waiter first, then listeners).
+    // 3. sender + reply waiter + shim listeners + local API; the waiter takes the
+    //    replies to this host's calls, the registry what this host's shims listen to.
     const rpc = this.rpc;
-    this.addSink(rpc.waiter);
-    this.addSink(rpc.registry);
+    this.router.use('replies', rpc.waiter);
+    this.router.use('listeners', rpc.registry);
     this.addComponent({ name: 'localapi', start: () => rpc.server.start(), stop: () => rpc.stop() });
-    // 4. broker role ([zmq_bridge] broker_role): matchmaker services, and a sink that
-    //    forwards bare topics; asked before the listener registry, which would
+    // 4. broker role ([zmq_bridge] broker_role): matchmaker services, and the
+    //    router's broker stage, which re-addresses bare topics to a registered host.
+    //    The router asks it before the listeners stage, whose registry would
     //    otherwise take bare topics for this host's own listeners.
     if (this.cfg.bridge.brokerRole) {
       const role = new BrokerRole({
@@ -150,8 +181,9 @@ export class Daemon {
         counters: this.counters,
         sender: rpc.sender,
         context: this.context,
+        clock: this.clock,
       });
-      this.addSink(role, this.sinks.indexOf(rpc.registry));
+      this.router.use('broker', role);
       this.addComponent(role);
     }
   }
@@ -213,7 +245,6 @@ export class Daemon {
     }
     this.cfg = config;
     this.log.level = level;
-    for (const l of this.loggers) l.level = level;
     for (const c of this.components) {
       if (!c.reload) continue;
       try {

@@ -16,6 +16,11 @@ export interface LoggerOptions {
  * Build the daemon's root logger. There is no module-global logger: the
  * daemon creates one and hands `log.child({ component })` to each part, so
  * tests can capture a component's output in isolation.
+ *
+ * Levels: a pino child made without options (`child(bindings)`) has no level
+ * of its own; it reads the level through its prototype, the parent. So
+ * setting the root's level (SIGHUP) moves every component's logger with it,
+ * and no part may set `level` on its own child (that would detach it).
  */
 export function createLogger(opts: LoggerOptions): Logger {
   const dest = opts.destination ?? pino.destination({ fd: 1, sync: false });

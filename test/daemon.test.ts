@@ -14,6 +14,8 @@ import { Daemon } from '../src/daemon';
 import { silentLogger } from '../src/log';
 import { ipcEndpoint, ipcPath } from '../src/wire/endpoints';
 import { EXIT_CONFIG, EXIT_STARTUP } from '../src/errors';
+import type { LocalSink } from '../src/receiver/sink';
+import { ManualClock } from './support/manual-clock';
 import { makeIpcDir, randomPort, removeDir, testConfig } from './support/config';
 import { frames, receiveWithin, waitFor, waitForFile } from './support/zmq-helpers';
 
@@ -119,6 +121,44 @@ describe('Daemon', () => {
     bad.addComponent(comp('c'));
     await assert.rejects(bad.start(), /b cannot start/);
     assert.deepEqual(events, ['start:a', 'stop:a']);
+  });
+
+  test('the reply waiter, the listener registry and (with broker_role) the broker role sit in their router stages', () => {
+    const plain = new Daemon(testConfig({ ipcDir: tmp() }), silentLogger());
+    assert.deepEqual(plain.router.pluggedStages(), ['replies', 'listeners', 'outlets']);
+    assert.equal(plain.router.get('replies'), plain.rpc.waiter);
+    assert.equal(plain.router.get('listeners'), plain.rpc.registry);
+    const broker = new Daemon(testConfig({ ipcDir: tmp(), bridge: { brokerRole: true } }), silentLogger());
+    assert.deepEqual(broker.router.pluggedStages(), ['replies', 'broker', 'listeners', 'outlets']);
+    assert.equal(broker.router.get('broker')?.name, 'broker-role');
+  });
+
+  test('a part given in the options is plugged into its named stage; one for a stage the daemon fills is refused', () => {
+    const part: LocalSink = { name: 'outside-broker', offer: () => false };
+    const daemon = new Daemon(testConfig({ ipcDir: tmp() }), silentLogger(), { stages: { broker: part } });
+    assert.equal(daemon.router.get('broker'), part);
+    assert.deepEqual(daemon.router.pluggedStages(), ['replies', 'broker', 'listeners', 'outlets']);
+    assert.throws(
+      () => new Daemon(testConfig({ ipcDir: tmp() }), silentLogger(), { stages: { replies: part } }),
+      (err: Error & { code?: string }) => err.code === 'ROUTER_STAGE_TAKEN' && /'replies' stage/.test(err.message),
+    );
+  });
+
+  test('the daemon passes its clock to the receiver: a reply held for nobody is orphaned when that clock passes reply_hold', async () => {
+    const clock = new ManualClock();
+    const cfg = testConfig({ ipcDir: tmp(), bridge: { replyHoldSeconds: 2 } });
+    const daemon = new Daemon(cfg, silentLogger(), { clock });
+    await daemon.start();
+    try {
+      // No call of this daemon waits for it and nobody subscribes: the reply outlet holds it.
+      daemon.receiver.dispatch(frames('c'.repeat(32), 'zmq_replies.localhost', 'cast', '["{}", {}]'));
+      clock.advance(1_999);
+      assert.equal(daemon.counters.get('replies.orphaned'), 0);
+      clock.advance(1);
+      assert.equal(daemon.counters.get('replies.orphaned'), 1);
+    } finally {
+      await daemon.stop();
+    }
   });
 
   test('reload applies the log level, topic backlog and components reload; keeps the bound port', async () => {

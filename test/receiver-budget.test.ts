@@ -7,7 +7,10 @@
 import { test, describe, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import * as zmq from 'zeromq';
-import { Receiver, DEFAULT_QUEUE_BUDGET_BYTES } from '../src/receiver/receiver';
+import { Receiver, DEFAULT_QUEUE_BUDGET_BYTES, DEFAULT_PAUSE_POLL_MS } from '../src/receiver/receiver';
+import { DEFAULT_DRAINING_WINDOW_MS } from '../src/receiver/outlet';
+import type { Clock } from '../src/time/clock';
+import { ManualClock } from './support/manual-clock';
 import { Counters } from '../src/metrics/counters';
 import { silentLogger } from '../src/log';
 import { ipcEndpoint, ipcPath } from '../src/wire/endpoints';
@@ -30,10 +33,10 @@ describe('receiver queue budget', () => {
   let push: zmq.Push;
   const consumers: zmq.Pull[] = [];
 
-  async function startReceiver(): Promise<void> {
+  async function startReceiver(clock?: Clock): Promise<void> {
     const cfg = testConfig({ ipcDir });
     counters = new Counters();
-    receiver = new Receiver({ config: cfg, log: silentLogger(), counters });
+    receiver = new Receiver({ config: cfg, log: silentLogger(), counters, clock });
     await receiver.start();
     push = new zmq.Push({ linger: 0 });
     push.connect(`tcp://127.0.0.1:${cfg.port}`);
@@ -89,5 +92,32 @@ describe('receiver queue budget', () => {
     assert.equal(counters.get('receiver.received'), count + 1);
     assert.equal(counters.get('receiver.forwarded'), count + 1);
     assert.equal(counters.get('receiver.dropped.backlog'), 0);
+  });
+
+  test('a consumer that stops taking messages holds the receiver only for the draining window (manual clock)', async () => {
+    const clock = new ManualClock();
+    await startReceiver(clock);
+    // Four budgets: more than the ipc pipes buffer for a consumer that reads nothing, plus a budget queued.
+    const count = Math.ceil((4 * DEFAULT_QUEUE_BUDGET_BYTES) / BODY_BYTES);
+    await push.send(frames('0', 'stalled', 'cast', body(0)));
+    await waitForFile(ipcPath(ipcDir, 'stalled'));
+    const consumer = pull('stalled');
+    // One message taken: the outlet's consumer took a message "now" by the frozen clock.
+    assert.equal((await receiveWithin(consumer, 10_000))[3]!.readUInt32BE(0), 0);
+    const sending = (async () => {
+      for (let i = 1; i <= count; i++) await push.send(frames('0', 'stalled', 'cast', body(i)));
+    })();
+    await waitFor(() => counters.get('receiver.paused') === 1, 20_000, 'the receiver to pause for the draining outlet');
+    // Time stands still, so the outlet counts as draining and the receiver stays paused.
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(counters.get('receiver.received') < count + 1, 'paused: the rest waits in ZeroMQ');
+    assert.equal(counters.get('receiver.paused_ms'), 0);
+    // Past the draining window without a send, the queue no longer counts: reading resumes.
+    clock.advance(DEFAULT_DRAINING_WINDOW_MS + DEFAULT_PAUSE_POLL_MS);
+    await sending;
+    await waitFor(() => counters.get('receiver.received') === count + 1, 20_000, 'the rest of the burst to be received');
+    assert.equal(counters.get('receiver.paused'), 1);
+    assert.equal(counters.get('receiver.paused_ms'), DEFAULT_DRAINING_WINDOW_MS + DEFAULT_PAUSE_POLL_MS);
+    for (let i = 1; i <= count; i++) assert.equal((await receiveWithin(consumer, 20_000))[3]!.readUInt32BE(0), i, 'in order, none lost');
   });
 });

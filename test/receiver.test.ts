@@ -1,6 +1,7 @@
 /**
  * Integration tests of the receiver over real ZeroMQ sockets: tcp PUSH in,
- * legacy-style ipc consumers (PULL, SUB) out.
+ * legacy-style ipc consumers (PULL, SUB) out. Holds (fanout, reply) are
+ * driven by a manual clock where a test waits one out.
  */
 import { test, describe, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,6 +9,8 @@ import { existsSync } from 'node:fs';
 import * as zmq from 'zeromq';
 import { Receiver, type RefusalProblem } from '../src/receiver/receiver';
 import type { InboundMessage, LocalSink } from '../src/receiver/sink';
+import type { Clock } from '../src/time/clock';
+import { ManualClock } from './support/manual-clock';
 import { Counters } from '../src/metrics/counters';
 import { silentLogger } from '../src/log';
 import { ipcEndpoint, ipcPath } from '../src/wire/endpoints';
@@ -21,15 +24,13 @@ describe('receiver', () => {
   let cfg: BridgeConfig;
   let counters: Counters;
   let receiver: Receiver;
-  let sinks: LocalSink[];
   let push: zmq.Push;
   const consumers: zmq.Socket[] = [];
 
-  async function startReceiver(over: Parameters<typeof testConfig>[0] = {}): Promise<void> {
+  async function startReceiver(over: Parameters<typeof testConfig>[0] = {}, clock?: Clock): Promise<void> {
     cfg = testConfig({ ipcDir, ...over });
     counters = new Counters();
-    sinks = [];
-    receiver = new Receiver({ config: cfg, log: silentLogger(), counters, sinks });
+    receiver = new Receiver({ config: cfg, log: silentLogger(), counters, clock });
     await receiver.start();
     push = new zmq.Push({ linger: 0 });
     push.connect(`tcp://127.0.0.1:${cfg.port}`);
@@ -107,7 +108,8 @@ describe('receiver', () => {
   });
 
   test('a reply reaches only the subscriber of its msg_id, and a late subscriber still gets it', async () => {
-    await startReceiver();
+    const clock = new ManualClock();
+    await startReceiver({}, clock);
     const call = loadVectors().find((v) => v.file === 'local/call.json')!;
     const reply = call.messages.filter((m) => m.source.startsWith('tcp:'))[1]!;
     const topic = reply.frames[1]!.toString();
@@ -117,6 +119,8 @@ describe('receiver', () => {
     await push.send(reply.frames);
     await waitForFile(ipcPath(ipcDir, topic));
     await new Promise((r) => setTimeout(r, 100));
+    // The caller's subscription comes 1 ms before the reply hold would orphan the reply.
+    clock.advance(cfg.bridge.replyHoldSeconds * 1000 - 1);
     const other = sub(topic, 'f'.repeat(32));
     const caller = sub(topic, msgId);
     assert.deepEqual(await receiveWithin(caller), reply.frames);
@@ -124,12 +128,37 @@ describe('receiver', () => {
     assert.equal(counters.get('replies.orphaned'), 0);
   });
 
-  test('a reply nobody subscribes to is orphaned after the hold, counted', async () => {
-    await startReceiver({ bridge: { replyHoldSeconds: 0.2 } });
+  test('a reply nobody subscribes to is orphaned when the hold ends, counted', async () => {
+    const clock = new ManualClock();
+    await startReceiver({ bridge: { replyHoldSeconds: 0.2 } }, clock);
     await push.send(frames('a'.repeat(32), 'zmq_replies.localhost', 'cast', '["{}", {}]'));
-    await waitFor(() => counters.get('replies.orphaned') === 1, 5000, 'orphaned reply');
+    // The reply is held as soon as the receiver has it.
+    await waitFor(() => counters.get('receiver.received') === 1, 5000, 'the reply to be received');
+    clock.advance(199);
+    assert.equal(counters.get('replies.orphaned'), 0, 'still held within the hold');
+    clock.advance(1);
+    assert.equal(counters.get('replies.orphaned'), 1);
     const late = sub('zmq_replies.localhost', 'a'.repeat(32));
     assert.equal(await receivesWithin(late, 300), null);
+  });
+
+  test('a fanout nobody subscribes to within the hold leaves unheard (counted); later ones reach a late subscriber', async () => {
+    const clock = new ManualClock();
+    await startReceiver({ bridge: { fanoutHoldSeconds: 10 } }, clock);
+    const topic = 'fanout~t.localhost';
+    receiver.dispatch(frames('0', topic, 'cast', 'early'));
+    await waitForFile(ipcPath(ipcDir, topic));
+    // Bound, the outlet finds no subscriber and arms its hold timer.
+    await waitFor(() => clock.pending === 1, 5000, 'the fanout hold timer');
+    clock.advance(9_999);
+    assert.equal(counters.get('receiver.fanout.unheard'), 0, 'held within the hold');
+    clock.advance(1);
+    assert.equal(counters.get('receiver.fanout.unheard'), 1);
+    await waitFor(() => counters.get('receiver.forwarded') === 1, 5000, 'the unheard fanout to leave');
+    const s = sub(topic);
+    await new Promise((r) => setTimeout(r, 200));
+    receiver.dispatch(frames('0', topic, 'cast', 'later'));
+    assert.equal((await receiveWithin(s))[3]!.toString(), 'later', 'the early fanout was not kept for late subscribers');
   });
 
   test('hostile and broken input is refused and counted; the next good message is forwarded', async () => {
@@ -177,13 +206,15 @@ describe('receiver', () => {
     assert.deepEqual(got, ['m0', 'm1', 'm2']);
   });
 
-  test('sinks are asked in order; a claimed message is not forwarded, except fanout', async () => {
+  test('router stages are asked in their fixed order, whatever the plug order; a claimed message is not forwarded, except fanout', async () => {
     await startReceiver();
     const seen: string[] = [];
-    sinks.push(
-      { name: 'first', offer: (m: InboundMessage) => (seen.push(`first:${m.topic}:${m.msgId}`), m.topic.startsWith('fanout~') || m.topic === 'mine.localhost') },
-      { name: 'second', offer: (m: InboundMessage) => (seen.push(`second:${m.topic}`), false) },
-    );
+    const first: LocalSink = { name: 'first', offer: (m: InboundMessage) => (seen.push(`first:${m.topic}:${m.msgId}`), m.topic.startsWith('fanout~') || m.topic === 'mine.localhost') };
+    const second: LocalSink = { name: 'second', offer: (m: InboundMessage) => (seen.push(`second:${m.topic}`), false) };
+    // Plugged while the receiver runs, listeners before replies: the router still asks replies first.
+    receiver.router.use('listeners', second);
+    receiver.router.use('replies', first);
+    assert.deepEqual(receiver.router.pluggedStages(), ['replies', 'listeners', 'outlets']);
     const mine = pull('mine.localhost');
     const theirs = pull('theirs.localhost');
     const fan = sub('fanout~t.localhost');
@@ -196,6 +227,24 @@ describe('receiver', () => {
     assert.equal(await receivesWithin(mine, 200), null);
     assert.deepEqual(seen, ['first:mine.localhost:0', 'first:theirs.localhost:0', 'second:theirs.localhost', 'first:fanout~t.localhost:0']);
     assert.equal(counters.get('receiver.claimed'), 2);
+  });
+
+  test('a second part for a taken stage is refused; a part that throws is counted and the message goes on', async () => {
+    await startReceiver();
+    const taken = (err: Error & { code?: string }) => err.code === 'ROUTER_STAGE_TAKEN' && /'broker' stage: broken/.test(err.message);
+    receiver.router.use('broker', {
+      name: 'broken',
+      offer: () => {
+        throw new Error('a part breaking its contract');
+      },
+    });
+    assert.throws(() => receiver.router.use('broker', { name: 'other', offer: () => true }), taken);
+    assert.throws(() => receiver.router.use('outlets', { name: 'other', forward: () => undefined }), (err: Error & { code?: string }) => err.code === 'ROUTER_STAGE_TAKEN');
+    const consumer = pull('anchor.localhost');
+    await push.send(frames('0', 'anchor.localhost', 'cast', 'x'));
+    assert.equal((await receiveWithin(consumer))[3]!.toString(), 'x');
+    assert.equal(counters.get('receiver.sink_errors'), 1);
+    assert.equal(counters.get('receiver.claimed'), 0);
   });
 
   test('an unclaimed nzb-heartbeat is counted, never forwarded to legacy consumers', async () => {

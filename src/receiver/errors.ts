@@ -44,3 +44,18 @@ export class IpcDirUnwritableError extends StartupError {
     );
   }
 }
+
+/**
+ * Two parts were plugged into one stage of the receiver's router (a wiring
+ * mistake in the daemon's composition, or a test plugging a part the daemon
+ * already plugs): the second would silently shadow or be shadowed by the first.
+ */
+export class StageTakenError extends BridgeError {
+  constructor(stage: string, holder: string, newcomer: string) {
+    super(
+      'ROUTER_STAGE_TAKEN',
+      `cannot plug ${newcomer} into the receiver's '${stage}' stage: ${holder} is already there. ` +
+        'Each stage holds one part; plug it into its own stage or build the router without the other part.',
+    );
+  }
+}

@@ -2,11 +2,12 @@
  * The receiver: the daemon's tcp PULL socket on `rpc_zmq_port`, the drop-in
  * for the legacy `nova-rpc-zmq-receiver`.
  *
- * Every message is classified from its first three frames only (no JSON
- * parsing on the hot path), offered to the local sinks in order (reply
- * waiter, shim listeners, ...), and otherwise forwarded unchanged to the
- * legacy ipc socket of its topic. The receive loop awaits nothing but
- * `receive()`: per-topic work happens in the outlets' own pumps.
+ * Every message is checked from its first three frames only (no JSON
+ * parsing on the hot path) and handed to the router (router.ts), whose
+ * stages - reply waiter, broker role, shim listeners, then the legacy ipc
+ * outlets - decide where it goes. The receive loop awaits nothing but
+ * `receive()` (and a pause when the queue budget is exceeded): per-topic
+ * work happens in the outlets' own pumps.
  */
 import * as zmq from 'zeromq';
 import type { Logger } from '../log';
@@ -14,8 +15,10 @@ import type { CounterCell, Counters } from '../metrics/counters';
 import type { BridgeConfig } from '../config/types';
 import { freezeRestartOptions } from '../config/restart';
 import { checkTopic, decodeTopic, topicKind, type TopicKind, type TopicProblem } from '../wire/topic';
-import type { InboundMessage, LocalSink } from './sink';
-import { Outlets, type OutletSettings } from './outlets';
+import { systemClock, type Clock } from '../time/clock';
+import { Outlets } from './outlets';
+import type { OutletSettings } from './outlet';
+import { InboundRouter } from './router';
 import { BindFailedError, PortInUseError } from './errors';
 import { tcpEndpoint } from '../wire/endpoints';
 import { STYLE_CAST_BYTES, STYLE_HEARTBEAT_BYTES, STYLE_V2_BYTES } from '../wire/envelope';
@@ -39,6 +42,8 @@ export const DEFAULT_QUEUE_RESUME_BYTES = DEFAULT_QUEUE_BUDGET_BYTES / 2;
 export const DEFAULT_PAUSE_POLL_MS = 2;
 /** Over budget, how often (at most) the receiver re-checks whether the excess is draining, in milliseconds. */
 export const DEFAULT_BUDGET_CHECK_MS = 10;
+/** After a failed receive, how long the loop rests before the next one (no hot loop on a persistent error), in milliseconds. */
+export const DEFAULT_RECEIVE_RETRY_MS = 10;
 
 
 /** Why a message was refused before routing; counted as `receiver.refused.<problem>`. */
@@ -48,10 +53,16 @@ export interface ReceiverOptions {
   config: BridgeConfig;
   log: Logger;
   counters: Counters;
-  /** Consulted in order for every valid message; the array is read live, so sinks may be added later. */
-  sinks?: LocalSink[];
+  /**
+   * Where accepted messages go. The receiver plugs its outlets into the
+   * router's `outlets` stage; the claim stages are plugged by whoever built
+   * the router (the daemon). By default a router with only the outlets.
+   */
+  router?: InboundRouter;
   /** ZeroMQ context (its I/O threads: `rpc_zmq_contexts`). */
   context?: zmq.Context;
+  /** Time for the queue budget and the outlets' holds (default: the system clock). */
+  clock?: Clock;
 }
 
 export function outletSettings(config: BridgeConfig): OutletSettings {
@@ -86,19 +97,21 @@ function printable(buf: Buffer | undefined, max = 64): string {
 
 export class Receiver {
   readonly counters: Counters;
-  /** The ordered sinks (shared array: the daemon and others may push to it). */
-  readonly sinks: LocalSink[];
+  /** Routes every accepted message (see router.ts); its `outlets` stage is this receiver's outlets. */
+  readonly router: InboundRouter;
   private readonly log: Logger;
+  private readonly clock: Clock;
   private config: BridgeConfig;
   private readonly outlets: Outlets;
   private readonly context?: zmq.Context;
   private pull: zmq.Pull | null = null;
   private loop: Promise<void> | null = null;
   private stopping = false;
-  /** Date.now() before which an over-budget queue is not re-examined. */
+  /** Clock time before which an over-budget queue is not re-examined. */
   private nextBudgetCheck = 0;
+  /** Ends the receive loop's current rest (see sleep), if it is resting. */
+  private wake: (() => void) | null = null;
   private readonly received: CounterCell;
-  private readonly claimed: CounterCell;
   /**
    * The last valid topic seen: its frame bytes (a copy), decoded text and
    * kind. Traffic comes in runs of one topic, so comparing frame 1 with these
@@ -112,11 +125,18 @@ export class Receiver {
     this.config = opts.config;
     this.log = opts.log;
     this.counters = opts.counters;
-    this.sinks = opts.sinks ?? [];
     this.context = opts.context;
+    this.clock = opts.clock ?? systemClock;
     this.received = opts.counters.cell('receiver.received');
-    this.claimed = opts.counters.cell('receiver.claimed');
-    this.outlets = new Outlets(outletSettings(opts.config), opts.counters, opts.log.child({ component: 'receiver.outlets' }), opts.context);
+    this.outlets = new Outlets({
+      settings: outletSettings(opts.config),
+      counters: opts.counters,
+      log: opts.log.child({ component: 'receiver.outlets' }),
+      context: opts.context,
+      clock: this.clock,
+    });
+    this.router = opts.router ?? new InboundRouter({ log: opts.log, counters: opts.counters });
+    this.router.use('outlets', this.outlets);
   }
 
   /** The tcp endpoint this receiver binds. */
@@ -153,7 +173,7 @@ export class Receiver {
         // Keep serving: a receive error is not a reason to go deaf.
         this.counters.inc('receiver.receive_errors');
         this.log.error({ err }, 'receive failed; continuing');
-        await new Promise((r) => setTimeout(r, 10));
+        await this.sleep(DEFAULT_RECEIVE_RETRY_MS);
         continue;
       }
       this.dispatch(frames);
@@ -163,7 +183,7 @@ export class Receiver {
 
   /** Whether the bytes queued behind live consumers exceed the budget (re-examined at most every few ms). */
   private overBudget(): boolean {
-    const now = Date.now();
+    const now = this.clock.now();
     if (now < this.nextBudgetCheck) return false;
     this.nextBudgetCheck = now + DEFAULT_BUDGET_CHECK_MS;
     return this.outlets.drainingQueuedBytes(now) > DEFAULT_QUEUE_BUDGET_BYTES;
@@ -175,13 +195,32 @@ export class Receiver {
    * taking messages (a consumer gone: its queue no longer counts).
    */
   private async waitForDrain(): Promise<void> {
-    const started = Date.now();
+    const started = this.clock.now();
     this.counters.inc('receiver.paused');
     while (!this.stopping && this.outlets.drainingQueuedBytes() > DEFAULT_QUEUE_RESUME_BYTES) {
-      await new Promise((r) => setTimeout(r, DEFAULT_PAUSE_POLL_MS));
+      await this.sleep(DEFAULT_PAUSE_POLL_MS);
     }
-    this.counters.inc('receiver.paused_ms', Date.now() - started);
+    this.counters.inc('receiver.paused_ms', this.clock.now() - started);
     this.nextBudgetCheck = 0;
+  }
+
+  /**
+   * Rest the receive loop on the receiver's clock. stop() cuts the rest
+   * short, so stopping never waits on a timer (nor, under a manual clock in
+   * tests, on time that nobody advances).
+   */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        timer.cancel();
+        this.wake = null;
+        resolve();
+      };
+    });
   }
 
   /**
@@ -236,31 +275,7 @@ export class Receiver {
     }
     const idFrame = frames[0]!;
     const msgId = idFrame.length === 1 && idFrame[0] === ZERO_MSG_ID ? '0' : idFrame.toString('latin1');
-    const sinks = this.sinks;
-    if (sinks.length > 0) {
-      const msg: InboundMessage = { frames, topic, msgId };
-      for (let i = 0; i < sinks.length; i++) {
-        let claimed = false;
-        try {
-          claimed = sinks[i]!.offer(msg);
-        } catch (err) {
-          this.counters.inc('receiver.sink_errors');
-          this.log.error({ err, sink: sinks[i]!.name, topic, msg_id: msgId }, 'sink threw while offered a message');
-        }
-        if (claimed) {
-          this.claimed.value++;
-          if (kind !== 'fanout') return;
-          break;
-        }
-      }
-    }
-    if (heartbeat) {
-      // Only a waiting caller cares about a heartbeat; legacy consumers would misread it.
-      this.counters.inc('receiver.heartbeat.unclaimed');
-      this.log.debug({ topic, msg_id: msgId }, 'heartbeat for no waiting call');
-      return;
-    }
-    this.outlets.get(topic).enqueue(frames, msgId, topic);
+    this.router.route(frames, topic, msgId, kind, heartbeat);
   }
 
   private refuse(problem: RefusalProblem, frames: Buffer[]): void {
@@ -289,6 +304,7 @@ export class Receiver {
   /** Stop receiving, let queued ipc messages leave briefly, close everything, remove our ipc files. */
   async stop(drainMs = DEFAULT_STOP_DRAIN_MS): Promise<void> {
     this.stopping = true;
+    this.wake?.();
     if (this.pull) {
       this.pull.close();
       this.pull = null;

@@ -1,10 +1,12 @@
 /**
  * A local consumer that may claim a message before the receiver forwards it
  * to the legacy ipc sockets: the reply waiter (calls made by this daemon's
- * shims), the listener registry (shim RPC servers), the broker role.
+ * shims), the broker role, the listener registry (shim RPC servers).
  *
- * The receiver asks each sink in order; the first that returns true owns the
- * message. `offer` must not throw and must not block (enqueue, do not await).
+ * Each is plugged into its named stage of the receiver's router
+ * (router.ts), which asks the stages in a fixed order; the first part that
+ * returns true owns the message. `offer` must not throw and must not block
+ * (enqueue, do not await): it runs inside the receive loop.
  */
 export interface InboundMessage {
   /** All frames, exactly as received (frame 0 msg_id, 1 topic, 2 style, 3.. body). */

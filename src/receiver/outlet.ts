@@ -1,0 +1,265 @@
+/**
+ * An outlet: one ipc socket through which the receiver hands messages to the
+ * legacy consumers of a topic on this host (`zmq_topic_<topic>`, see
+ * wire/topic.ts for the naming rules).
+ *
+ * Each outlet owns a bounded queue and a pump with exactly one `send()` in
+ * flight (zeromq.js allows no more per socket), so a slow or absent consumer
+ * of one topic never delays another, and the receive loop only ever
+ * enqueues. The kinds differ in their socket and in when the head of the
+ * queue may leave: direct-outlet.ts, fanout-outlet.ts, reply-outlet.ts.
+ */
+import * as zmq from 'zeromq';
+import type { Logger } from '../log';
+import type { CounterCell, Counters } from '../metrics/counters';
+import type { Clock } from '../time/clock';
+import { ipcFileName, type TopicKind } from '../wire/topic';
+import { ipcEndpoint, ipcPath } from '../wire/endpoints';
+import { Fifo } from './queue';
+
+/** Send high-water mark of each ipc socket, in messages (libzmq's default is 1000). */
+export const DEFAULT_IPC_SEND_HWM = 1_000;
+/** Linger of ipc sockets on close, in milliseconds: time left to flush to connected consumers. */
+export const DEFAULT_IPC_LINGER_MS = 1_000;
+/**
+ * An outlet whose consumer took a message within this many milliseconds is
+ * "draining": its queue empties on its own, so the receiver may wait for it
+ * (see Outlets.drainingQueuedBytes) without starving anyone.
+ */
+export const DEFAULT_DRAINING_WINDOW_MS = 100;
+/** While stopping, how often an outlet looks again whether its queue has left, in milliseconds. */
+export const DEFAULT_CLOSE_POLL_MS = 10;
+
+export interface OutletSettings {
+  /** `rpc_zmq_ipc_dir`. */
+  ipcDir: string;
+  /** `rpc_zmq_topic_backlog`: max queued (and held) messages per outlet; null = unlimited. */
+  topicBacklog: number | null;
+  /** `[zmq_bridge] fanout_hold`, in milliseconds. */
+  fanoutHoldMs: number;
+  /** `[zmq_bridge] reply_hold`, in milliseconds. */
+  replyHoldMs: number;
+}
+
+/** A queued message: its frames as received (msg_id and topic are re-read from frames 0 and 1 only for logs). */
+export type Item = Buffer[];
+
+export function itemBytes(item: Item): number {
+  let n = 0;
+  for (let i = 0; i < item.length; i++) n += item[i]!.length;
+  return n;
+}
+
+/** Short, log-safe form of an untrusted id. */
+export function safeId(s: string): string {
+  return s.length > 64 ? `${s.slice(0, 64)}...` : s;
+}
+
+/** Bytes queued in every outlet of one receiver (held replies excluded: they wait for a subscriber, not for the socket). */
+export interface QueueTally {
+  bytes: number;
+}
+
+/** What every outlet of one receiver shares. */
+export interface OutletDeps {
+  settings: OutletSettings;
+  counters: Counters;
+  log: Logger;
+  context?: zmq.Context;
+  /** Time for holds, the draining window and the shutdown drain. */
+  clock: Clock;
+  /** Shared by all outlets of a receiver. */
+  tally: QueueTally;
+  /** Called when the outlet could not bind, so the next message creates a fresh one. */
+  onFailed(outlet: Outlet): void;
+}
+
+export abstract class Outlet {
+  readonly name: string;
+  readonly path: string;
+  readonly endpoint: string;
+  abstract readonly kind: TopicKind;
+  /** True once bound: the ipc file exists and belongs to this daemon. */
+  bound = false;
+  protected closed = false;
+  protected readonly queue = new Fifo<Item>();
+  protected readonly log: Logger;
+  protected readonly clock: Clock;
+  /** Bytes in {@link queue}. */
+  queuedBytes = 0;
+  /** When a message last left through the socket (clock time), 0 if never. */
+  lastSentAt = 0;
+  private pumping = false;
+  private readonly forwarded: CounterCell;
+  protected abstract readonly sock: zmq.Push | zmq.XPublisher;
+
+  constructor(
+    topic: string,
+    protected readonly deps: OutletDeps,
+  ) {
+    this.name = ipcFileName(topic);
+    this.path = ipcPath(deps.settings.ipcDir, topic);
+    this.endpoint = ipcEndpoint(deps.settings.ipcDir, topic);
+    this.log = deps.log.child({ ipc: this.name });
+    this.clock = deps.clock;
+    this.forwarded = deps.counters.cell('receiver.forwarded');
+  }
+
+  /** Messages waiting in this outlet (queued, and for replies held). */
+  pending(): number {
+    return this.queue.length;
+  }
+
+  /** Bind the ipc socket; runs in the background, messages queue meanwhile. */
+  open(): void {
+    this.configure();
+    this.sock.bind(this.endpoint).then(
+      () => {
+        if (this.closed) return;
+        this.bound = true;
+        this.log.debug({ topic: this.name }, 'ipc outlet bound');
+        this.afterBind();
+        this.pump();
+      },
+      (err: unknown) => {
+        if (this.closed) return;
+        this.log.error({ err, path: this.path }, 'cannot bind ipc outlet; dropping its queued messages');
+        this.deps.counters.inc('receiver.outlet.bind_failed');
+        const lost = this.clearQueue().length;
+        if (lost) this.deps.counters.inc('receiver.dropped.outlet_failed', lost);
+        this.closed = true;
+        this.sock.close();
+        this.deps.onFailed(this);
+      },
+    );
+  }
+
+  protected configure(): void {
+    this.sock.sendHighWaterMark = DEFAULT_IPC_SEND_HWM;
+    this.sock.linger = DEFAULT_IPC_LINGER_MS;
+  }
+
+  /** Hook for the XPUB kinds, which start watching subscriptions once bound. */
+  protected afterBind(): void {}
+
+  /** Queue a message (never blocks). Beyond the backlog it is dropped, counted and logged. */
+  enqueue(frames: Buffer[], msgId: string, topic: string): void {
+    if (this.closed) return;
+    const backlog = this.deps.settings.topicBacklog;
+    if (backlog !== null && this.pending() >= backlog) {
+      this.deps.counters.inc('receiver.dropped.backlog');
+      this.log.warn({ topic, msg_id: safeId(msgId), backlog }, 'topic backlog full (rpc_zmq_topic_backlog): message dropped');
+      return;
+    }
+    this.accept(frames, msgId);
+  }
+
+  /** Where a message within the backlog goes: the send queue, unless a kind holds it back first. */
+  protected accept(item: Item, _msgId: string): void {
+    this.put(item);
+    this.pump();
+  }
+
+  /** Queue an item, keeping the byte tallies. */
+  protected put(item: Item): void {
+    const n = itemBytes(item);
+    this.queuedBytes += n;
+    this.deps.tally.bytes += n;
+    this.queue.push(item);
+  }
+
+  private clearQueue(): Item[] {
+    const rest = this.queue.clear();
+    this.deps.tally.bytes -= this.queuedBytes;
+    this.queuedBytes = 0;
+    return rest;
+  }
+
+  /** Whether this outlet's consumer is taking messages now (a send completed within `windowMs`). */
+  draining(now: number, windowMs = DEFAULT_DRAINING_WINDOW_MS): boolean {
+    return this.queue.length > 0 && now - this.lastSentAt <= windowMs;
+  }
+
+  /** Whether the head of the queue may be sent now (the fanout hold says no while it waits for a subscriber). */
+  protected maySend(): boolean {
+    return true;
+  }
+
+  protected pump(): void {
+    if (this.pumping || !this.bound || this.closed) return;
+    this.pumping = true;
+    this.sendNext();
+  }
+
+  /**
+   * One send in flight per socket: send the head, continue when ZeroMQ took
+   * it. Callbacks rather than an async loop keep the per-message cost to the
+   * promise zeromq.js returns.
+   */
+  private sendNext(): void {
+    if (this.closed || this.queue.length === 0 || !this.maySend()) {
+      this.pumping = false;
+      return;
+    }
+    const item = this.queue.shift()!;
+    const n = itemBytes(item);
+    this.queuedBytes -= n;
+    this.deps.tally.bytes -= n;
+    let sent: Promise<void>;
+    try {
+      sent = this.sock.send(item);
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    sent.then(this.onSent, (err: unknown) => this.onSendFailed(err, item));
+  }
+
+  private readonly onSent = (): void => {
+    this.lastSentAt = this.clock.now();
+    this.forwarded.value++;
+    this.sendNext();
+  };
+
+  private onSendFailed(err: unknown, item: Item): void {
+    if (this.closed) {
+      this.pumping = false;
+      return;
+    }
+    this.deps.counters.inc('receiver.dropped.send_failed');
+    this.log.warn({ err, topic: item[1]!.toString(), msg_id: safeId(item[0]!.toString('latin1')) }, 'ipc send failed: message dropped');
+    this.sendNext();
+  }
+
+  /**
+   * Give queued messages up to `drainMs` (clock time) to leave, then close;
+   * the ipc file is removed by the caller. Under a manual clock the wait
+   * ends when the queue empties or the test advances past `drainMs`.
+   */
+  async close(drainMs: number): Promise<void> {
+    const until = this.clock.now() + drainMs;
+    while (!this.closed && this.bound && this.queue.length > 0 && this.mayDrainOnClose() && this.clock.now() < until) {
+      await new Promise<void>((r) => this.clock.setTimeout(r, DEFAULT_CLOSE_POLL_MS));
+    }
+    this.closed = true;
+    this.dispose();
+    const left = this.clearQueue().length;
+    if (left) {
+      this.deps.counters.inc('receiver.dropped.shutdown', left);
+      this.log.warn({ count: left }, 'messages still queued at shutdown were dropped');
+    }
+    this.sock.close();
+  }
+
+  /** Whether waiting at shutdown can help: only if someone may still take the queue. */
+  protected mayDrainOnClose(): boolean {
+    return true;
+  }
+
+  /** Release what a kind holds beyond the queue (timers, held replies), once closed. */
+  protected dispose(): void {}
+
+  /** Apply new settings (SIGHUP); the backlog applies to the next message. */
+  update(settings: OutletSettings): void {
+    this.deps.settings = settings;
+  }
+}
