@@ -134,8 +134,7 @@ class _AsyncAnswer:
 
     def set(self, answer):
         if answer.get("op") == "error":
-            self.log.error("nova-zmq-bridge: %s refused by the daemon: %s: %s",
-                           self.what, answer.get("code"), answer.get("message"))
+            self.log.error("%s", errors.from_answer(answer, self.what))
 
     def fail(self, exc):
         self.log.warning("nova-zmq-bridge: %s may not have been accepted: %s", self.what, exc)
