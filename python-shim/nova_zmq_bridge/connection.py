@@ -21,11 +21,10 @@ import weakref
 
 from . import errors
 from .framing import FrameReader, encode_frame
+from .settings import DEFAULT_CONNECT_TIMEOUT
 
 LOG = logging.getLogger(__name__)
 
-#: Seconds to wait for the daemon to accept a connection and answer hello.
-DEFAULT_CONNECT_TIMEOUT = 5.0
 #: First and largest pause between reconnection attempts, in seconds.
 DEFAULT_RECONNECT_MIN_DELAY = 0.1
 DEFAULT_RECONNECT_MAX_DELAY = 2.0
@@ -71,6 +70,15 @@ def _park_inherited_reader():
     _PARKED.append(parked)
     while True:
         parked.wait()
+
+
+def _describe_spec(spec):
+    """A listen spec for humans: ``rpc topic.server`` or ``notify topic-priority``."""
+    if spec.get("kind") == "notify":
+        return "notify %s-%s" % (spec.get("topic"), spec.get("priority"))
+    target = spec.get("target") or {}
+    server = target.get("server")
+    return "rpc %s%s" % (target.get("topic"), "." + server if server else "")
 
 
 class _Waiter:
@@ -126,8 +134,7 @@ class _AsyncAnswer:
 
     def set(self, answer):
         if answer.get("op") == "error":
-            self.log.error("nova-zmq-bridge: %s refused by the daemon: %s: %s",
-                           self.what, answer.get("code"), answer.get("message"))
+            self.log.error("%s", errors.from_answer(answer, self.what))
 
     def fail(self, exc):
         self.log.warning("nova-zmq-bridge: %s may not have been accepted: %s", self.what, exc)
@@ -398,12 +405,6 @@ class LocalConnection:
         except OSError as exc:
             raise errors.ConnectionLost(self.path, exc.strerror or str(exc)) from None
 
-    @staticmethod
-    def check_ok(answer):
-        if answer.get("op") == "error":
-            raise errors.RequestFailed(answer.get("code"), answer.get("message"))
-        return answer
-
     # -- listeners --------------------------------------------------------
 
     def listen(self, spec, sink):
@@ -414,7 +415,8 @@ class LocalConnection:
             lid = next(self._lids)
             self._listeners[lid] = (dict(spec), sink)
         try:
-            self.check_ok(self.request(dict(spec, op="listen", lid=lid), self.connect_timeout))
+            errors.check_answer(self.request(dict(spec, op="listen", lid=lid), self.connect_timeout),
+                                "listener %s" % _describe_spec(spec))
         except Exception:
             with self._lock:
                 self._listeners.pop(lid, None)
@@ -428,7 +430,8 @@ class LocalConnection:
                 return
             if self._sock is None:
                 return  # the daemon forgot it with the old connection
-        self.check_ok(self.request({"op": "unlisten", "lid": lid}, self.connect_timeout))
+        errors.check_answer(self.request({"op": "unlisten", "lid": lid}, self.connect_timeout),
+                            "unlisten of listener %s" % lid)
 
     @property
     def listener_count(self):

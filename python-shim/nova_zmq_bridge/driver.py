@@ -4,56 +4,28 @@ Every RPC and notification goes through the local nova-zmq-bridge daemon
 (docs/local-api.md). The driver turns Python values into JSON text, targets
 into local-API targets, and the daemon's answers back into what oslo's
 callers expect: results, remote exceptions rebuilt by oslo's own
-deserialize_remote_exception, MessagingTimeout. send() never raises a
+deserialize_remote_exception, and the exceptions translate.to_oslo picks
+(MessagingTimeout, BridgeUnavailable...). send() never raises a
 TransportDriverError (oslo.messaging 14 mishandles those in RPCClient).
+
+Options: opts.py (``[zmq_bridge]``, ``rpc_zmq_ipc_dir``), overridable by the
+transport URL's query parameters; settings.read() resolves them.
 """
 import logging
 import queue
 import sys
 import threading
 
-import oslo_messaging
 from oslo_messaging._drivers import base
 from oslo_messaging._drivers import common as rpc_common
 
-from . import CLIENT_NAME, codec, errors, options
+from . import CLIENT_NAME, codec, errors, opts, settings
 from .connection import LocalConnection
+from .oslo_errors import (  # noqa: F401 - public names of the driver
+    BridgeCallInterrupted, BridgeDeliveryFailure, BridgeUnavailable)
+from .translate import to_oslo as _translate
 
 LOG = logging.getLogger(__name__)
-
-#: Call timeout when oslo passes none and the daemon did not say (rpc_response_timeout default), seconds.
-DEFAULT_RESPONSE_TIMEOUT = 60.0
-
-
-class BridgeUnavailable(oslo_messaging.MessagingException):
-    """The local nova-zmq-bridge daemon cannot be reached (message names the socket and the fix)."""
-
-
-class BridgeCallInterrupted(oslo_messaging.MessagingTimeout):
-    """The daemon connection dropped while this call waited; its outcome is unknown."""
-
-
-class BridgeDeliveryFailure(oslo_messaging.MessageDeliveryFailure):
-    """The daemon refused to send the message (``code``: NO_ROUTE, QUEUE_FULL, ...)."""
-
-    def __init__(self, code, msg):
-        self.code = code
-        super().__init__(msg)
-
-
-def _translate(exc):
-    """Map a shim error onto the oslo.messaging exception family."""
-    if isinstance(exc, errors.DaemonUnavailable):
-        return BridgeUnavailable(str(exc))
-    if isinstance(exc, errors.ConnectionLost):
-        return BridgeCallInterrupted(str(exc))
-    if isinstance(exc, errors.RequestTimeout):
-        return oslo_messaging.MessagingTimeout(str(exc))
-    if isinstance(exc, errors.RequestFailed):
-        if exc.code == "TIMEOUT":
-            return oslo_messaging.MessagingTimeout(str(exc))
-        return BridgeDeliveryFailure(exc.code, str(exc))
-    return oslo_messaging.MessagingException(str(exc))
 
 
 class ZmqIncomingMessage(base.RpcIncomingMessage):
@@ -250,12 +222,17 @@ class ZmqBridgeDriver(base.BaseDriver):
 
     def __init__(self, conf, url, default_exchange=None, allowed_remote_exmods=None):
         super().__init__(conf, url, default_exchange, allowed_remote_exmods)
-        options.register(conf)
-        group = conf[options.GROUP]
-        self._call_grace = group.shim_call_grace
-        self._accept_timeout = max(group.shim_connect_timeout, options.DEFAULT_CAST_ACCEPT_TIMEOUT)
-        self._connection = LocalConnection(options.socket_path(conf), CLIENT_NAME,
-                                           connect_timeout=group.shim_connect_timeout)
+        opts.register(conf)
+        try:
+            found = settings.read(conf, opts.url_overrides(url, conf))
+        except errors.BridgeError as exc:
+            raise _translate(exc) from None
+        #: Where the daemon is and how long to wait for it (nova.conf + transport URL).
+        self.bridge_settings = found
+        self._call_grace = found.call_grace
+        self._accept_timeout = max(found.connect_timeout, settings.DEFAULT_CAST_ACCEPT_TIMEOUT)
+        self._connection = LocalConnection(found.socket_path, CLIENT_NAME,
+                                           connect_timeout=found.connect_timeout)
 
     # -- helpers ------------------------------------------------------------
 
@@ -276,9 +253,10 @@ class ZmqBridgeDriver(base.BaseDriver):
             return "fanout~%s" % target.topic
         return "%s.%s" % (target.topic, target.server) if target.server else target.topic
 
-    def _request(self, frame, timeout):
+    def _request(self, frame, timeout, what):
+        """The daemon's answer to ``frame``; ``error`` answers raise (``what`` names the request)."""
         try:
-            return self._connection.request(frame, timeout)
+            return errors.check_answer(self._connection.request(frame, timeout), what)
         except errors.BridgeError as exc:
             raise _translate(exc) from None
 
@@ -309,26 +287,20 @@ class ZmqBridgeDriver(base.BaseDriver):
                 self._connection.ensure_connected()  # learns the daemon's rpc_response_timeout
             except errors.BridgeError as exc:
                 raise _translate(exc) from None
-            timeout = self._connection.response_timeout or DEFAULT_RESPONSE_TIMEOUT
+            timeout = self._connection.response_timeout or settings.DEFAULT_RESPONSE_TIMEOUT
         frame.update(op="call", timeout=float(timeout),
                      monitor_timeout=float(call_monitor_timeout) if call_monitor_timeout else None)
-        answer = self._request(frame, float(timeout) + self._call_grace)
-        op = answer.get("op")
-        if op == "reply":
-            if answer.get("failure") is not None:
-                raise rpc_common.deserialize_remote_exception(answer["failure"],
-                                                              self._allowed_remote_exmods)
-            result = answer.get("result")
-            return None if result is None else codec.loads(result)
-        if op == "error":
-            code = answer.get("code")
-            if code == "TIMEOUT":
-                raise oslo_messaging.MessagingTimeout(
-                    "Timed out waiting for a reply to message %s on topic %s (%s)"
-                    % (message.get("method"), target.topic, answer.get("message") or "no reply"))
-            raise _translate(errors.RequestFailed(code, answer.get("message")))
-        raise oslo_messaging.MessagingException(
-            "nova-zmq-bridge daemon answered a call with unexpected op %r" % (op,))
+        answer = self._request(frame, float(timeout) + self._call_grace,
+                               "message %s on topic %s" % (message.get("method"), target.topic))
+        if answer.get("op") != "reply":
+            raise _translate(errors.ProtocolError(
+                "nova-zmq-bridge daemon answered a call with unexpected op %r"
+                % (answer.get("op"),)))
+        if answer.get("failure") is not None:
+            raise rpc_common.deserialize_remote_exception(answer["failure"],
+                                                          self._allowed_remote_exmods)
+        result = answer.get("result")
+        return None if result is None else codec.loads(result)
 
     def send_notification(self, target, ctxt, message, version, retry=None):
         topic, dot, priority = target.topic.rpartition(".")
@@ -337,9 +309,7 @@ class ZmqBridgeDriver(base.BaseDriver):
         frame = {"op": "notify", "exchange": self._exchange(target.exchange), "topic": topic,
                  "priority": priority, "ctx": codec.dumps(ctxt), "msg": codec.dumps(message),
                  "version": "2.0" if float(version) >= 2.0 else "1.0"}
-        answer = self._request(frame, self._accept_timeout)
-        if answer.get("op") == "error":
-            raise _translate(errors.RequestFailed(answer.get("code"), answer.get("message")))
+        self._request(frame, self._accept_timeout, "notification %s" % target.topic)
 
     def listen(self, target, batch_size, batch_timeout):
         spec = {"kind": "rpc", "target": {

@@ -1,7 +1,8 @@
 """Errors of the local-API connection, independent of oslo.messaging.
 
-The oslo driver (driver.py) and the legacy module (impl_zmq.py) translate
-them into the exception families their callers expect.
+translate.py turns them into the exception families the callers of the oslo
+driver and of the legacy module expect; daemon ``error`` codes become these
+errors in :func:`from_answer` only.
 """
 
 START_HINT = ("start it with `nova-zmq-bridge --config-file /etc/nova/nova.conf` "
@@ -44,13 +45,65 @@ class ProtocolError(BridgeError):
 
 
 class RequestFailed(BridgeError):
-    """The daemon answered a request with ``{op: "error"}``."""
+    """The daemon answered a request with ``{op: "error"}`` (built by :func:`from_answer`)."""
 
-    def __init__(self, code, message):
+    def __init__(self, code, message, what=None, text=None):
         self.code = code or "UNKNOWN"
         self.daemon_message = message or ""
-        super().__init__("nova-zmq-bridge daemon refused the request: %s: %s"
-                         % (self.code, self.daemon_message))
+        self.what = what
+        super().__init__(text or "nova-zmq-bridge daemon refused %s: %s: %s"
+                         % (what or "the request", self.code, self.daemon_message))
+
+
+class CallTimedOut(RequestFailed):
+    """The daemon's ``TIMEOUT``: the call got no reply (or heartbeat) in time."""
+
+    def __init__(self, code, message, what=None):
+        super().__init__(code, message, what, "Timed out waiting for a reply to %s (%s)"
+                         % (what or "the call", message or "no reply"))
+
+
+#: Every ``error`` code of docs/local-api.md and the error it becomes. All but
+#: TIMEOUT mean the daemon did not hand the message on (NO_ROUTE, SEND_FAILED,
+#: QUEUE_FULL, MATCHMAKER_SERVICE_UNAVAILABLE) or refused it (PROTOCOL,
+#: INVALID, SHUTDOWN); codes added later are refusals too.
+DAEMON_CODES = {
+    "PROTOCOL": RequestFailed,
+    "INVALID": RequestFailed,
+    "NO_ROUTE": RequestFailed,
+    "SEND_FAILED": RequestFailed,
+    "QUEUE_FULL": RequestFailed,
+    "TIMEOUT": CallTimedOut,
+    "SHUTDOWN": RequestFailed,
+    "MATCHMAKER_SERVICE_UNAVAILABLE": RequestFailed,
+}
+
+
+def from_answer(answer, what=None):
+    """The error for a daemon ``error`` answer; ``what`` names the request for humans."""
+    code = answer.get("code")
+    return DAEMON_CODES.get(code, RequestFailed)(code, answer.get("message"), what)
+
+
+def check_answer(answer, what=None):
+    """``answer`` itself, or raise :func:`from_answer`'s error when it is an ``error``."""
+    if answer.get("op") == "error":
+        raise from_answer(answer, what)
+    return answer
+
+
+class InvalidTransportOption(BridgeError):
+    """A transport URL query parameter has a value its option does not accept."""
+    code = "INVALID_OPTION"
+
+    def __init__(self, url, name, value, reason, option, accepted):
+        #: The TransportURL (kept whole, never printed: it may hold credentials).
+        self.url = url
+        self.name = name
+        self.value = value
+        super().__init__(
+            "transport_url query parameter %s=%r is not valid (%s): it overrides %s, "
+            "which takes %s" % (name, value, reason, option, accepted))
 
 
 class RequestTimeout(BridgeError):

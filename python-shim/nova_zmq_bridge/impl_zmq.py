@@ -12,55 +12,21 @@ cleanup() drops it.
 """
 import inspect
 import logging
-import os
 import threading
 
-from . import CLIENT_NAME, codec, errors, failures
-from .connection import DEFAULT_CONNECT_TIMEOUT, LocalConnection
+from . import CLIENT_NAME, codec, errors, failures, settings
+from .connection import LocalConnection
+from .legacy_errors import (  # noqa: F401 - public names of the legacy API
+    DaemonUnavailable, DeliveryFailure, RPCException, Timeout)
+from .translate import to_legacy
 
 LOG = logging.getLogger(__name__)
 
-#: `[DEFAULT] rpc_response_timeout` of the legacy releases, seconds.
-DEFAULT_RESPONSE_TIMEOUT = 60.0
-#: `[DEFAULT] rpc_cast_timeout` of the legacy releases, seconds (wait for the daemon to accept a cast).
-DEFAULT_CAST_TIMEOUT = 30.0
-#: Seconds a call waits beyond its timeout for the daemon's TIMEOUT answer.
-DEFAULT_CALL_GRACE = 10.0
 #: `[DEFAULT] allowed_rpc_exception_modules` of the legacy releases.
 DEFAULT_ALLOWED_MODULES = ("nova.exception", "cinder.exception", "exceptions", "builtins")
 FANOUT_PREFIX = "fanout~"
 
 RemoteError = failures.RemoteError
-
-
-class RPCException(Exception):
-    """Base of the errors this module raises (legacy rpc.common.RPCException)."""
-
-
-class Timeout(RPCException):
-    """A call got no reply in time, or its outcome is unknown (connection lost)."""
-
-
-class DaemonUnavailable(RPCException):
-    """The local daemon is not running; the message names the socket and the fix."""
-
-
-class DeliveryFailure(RPCException):
-    def __init__(self, code, msg):
-        self.code = code
-        super().__init__(msg)
-
-
-def _raise_translated(exc):
-    if isinstance(exc, errors.DaemonUnavailable):
-        raise DaemonUnavailable(str(exc)) from None
-    if isinstance(exc, (errors.ConnectionLost, errors.RequestTimeout)):
-        raise Timeout(str(exc)) from None
-    if isinstance(exc, errors.RequestFailed):
-        if exc.code == "TIMEOUT":
-            raise Timeout(str(exc)) from None
-        raise DeliveryFailure(exc.code, str(exc)) from None
-    raise RPCException(str(exc)) from None
 
 
 class RpcContext(dict):
@@ -88,27 +54,13 @@ class RpcContext(dict):
 
 
 def _opt(conf, name, default):
-    try:
-        value = getattr(conf, name)
-    except Exception:  # oslo.config NoSuchOptError, plain objects
-        return default
-    return default if value is None else value
-
-
-def _group_opt(conf, group, name, default):
-    try:
-        value = getattr(getattr(conf, group), name)
-    except Exception:
-        return default
-    return default if value is None else value
+    """A legacy `[DEFAULT]` option (rpc_response_timeout, ...), default when unknown to conf."""
+    return settings.conf_value(conf, name, default)
 
 
 def socket_path(conf):
-    explicit = _group_opt(conf, "zmq_bridge", "local_socket", None)
-    if explicit:
-        return explicit
-    return os.path.join(_opt(conf, "rpc_zmq_ipc_dir", "/var/run/openstack"),
-                        "nova-zmq-bridge.sock")
+    """The daemon's local API socket for ``conf`` (see settings.socket_path)."""
+    return settings.read(conf).socket_path
 
 
 _backends = {}
@@ -116,13 +68,13 @@ _backends_lock = threading.Lock()
 
 
 def _connection(conf):
-    path = socket_path(conf)
+    found = settings.read(conf)
     with _backends_lock:
-        conn = _backends.get(path)
+        conn = _backends.get(found.socket_path)
         if conn is None:
-            conn = LocalConnection(path, CLIENT_NAME, connect_timeout=float(
-                _group_opt(conf, "zmq_bridge", "shim_connect_timeout", DEFAULT_CONNECT_TIMEOUT)))
-            _backends[path] = conn
+            conn = LocalConnection(found.socket_path, CLIENT_NAME,
+                                   connect_timeout=found.connect_timeout)
+            _backends[found.socket_path] = conn
         return conn
 
 
@@ -144,21 +96,28 @@ def _target(topic):
     return {"exchange": None, "topic": base, "server": server if dot else None, "fanout": False}
 
 
-def _request(conn, frame, timeout):
+def _request(conn, frame, timeout, what):
+    """The daemon's answer to ``frame``; ``error`` answers raise (``what`` names the request)."""
     try:
-        answer = conn.request(frame, timeout)
+        return errors.check_answer(conn.request(frame, timeout), what)
     except errors.BridgeError as exc:
-        _raise_translated(exc)
-    if answer.get("op") == "error":
-        _raise_translated(errors.RequestFailed(answer.get("code"), answer.get("message")))
-    return answer
+        raise to_legacy(exc) from None
+
+
+def _method(msg):
+    """The method a legacy message names, for error messages."""
+    return msg.get("method") if isinstance(msg, dict) else None
+
+
+def _cast_timeout(conf):
+    return float(_opt(conf, "rpc_cast_timeout", settings.DEFAULT_CAST_ACCEPT_TIMEOUT))
 
 
 def _cast(conf, context, topic, msg):
     _request(_connection(conf), {"op": "cast", "target": _target(topic),
                                  "ctx": codec.dumps(_context_dict(context)),
                                  "msg": codec.dumps(msg)},
-             float(_opt(conf, "rpc_cast_timeout", DEFAULT_CAST_TIMEOUT)))
+             _cast_timeout(conf), "cast of %s to %s" % (_method(msg), topic))
 
 
 # -- the legacy module API ------------------------------------------------------
@@ -170,12 +129,12 @@ def create_connection(conf, new=True):
 def call(conf, context, topic, msg, timeout=None):
     """Send a message and return the remote method's result."""
     if timeout is None:
-        timeout = _opt(conf, "rpc_response_timeout", DEFAULT_RESPONSE_TIMEOUT)
-    conn = _connection(conf)
-    answer = _request(conn, {"op": "call", "target": _target(topic),
-                             "ctx": codec.dumps(_context_dict(context)), "msg": codec.dumps(msg),
-                             "timeout": float(timeout), "monitor_timeout": None},
-                      float(timeout) + DEFAULT_CALL_GRACE)
+        timeout = _opt(conf, "rpc_response_timeout", settings.DEFAULT_RESPONSE_TIMEOUT)
+    answer = _request(_connection(conf), {
+        "op": "call", "target": _target(topic), "ctx": codec.dumps(_context_dict(context)),
+        "msg": codec.dumps(msg), "timeout": float(timeout), "monitor_timeout": None},
+        float(timeout) + settings.read(conf).call_grace,
+        "message %s on topic %s" % (_method(msg), topic))
     if answer.get("failure") is not None:
         raise failures.deserialize(answer["failure"], _opt(
             conf, "allowed_rpc_exception_modules", DEFAULT_ALLOWED_MODULES))
@@ -215,7 +174,7 @@ def notify(conf, context, topic, msg, envelope=False):
                                  "ctx": codec.dumps(_context_dict(context)),
                                  "msg": codec.dumps(msg),
                                  "version": "2.0" if envelope else "1.0"},
-             float(_opt(conf, "rpc_cast_timeout", DEFAULT_CAST_TIMEOUT)))
+             _cast_timeout(conf), "notification %s" % topic)
 
 
 def cleanup():
@@ -252,7 +211,7 @@ class Connection:
                                            "server": None, "fanout": False}},
                 lambda frame: q.put((handler, frame)))
         except errors.BridgeError as exc:
-            _raise_translated(exc)
+            raise to_legacy(exc) from None
         self._lids.append(lid)
 
     def create_consumer(self, topic, proxy, fanout=False):

@@ -1,5 +1,6 @@
 """Shim parts that need no daemon: framing, value fidelity, failures,
-legacy topic mapping, options, and the daemon-not-running error."""
+legacy topic mapping, and the daemon-not-running error. Settings, options,
+transport URL parameters and error translation: test_config.py."""
 import json
 import os
 import socket
@@ -115,8 +116,8 @@ class DaemonUnavailableTest(unittest.TestCase):
         d = tempfile.mkdtemp(prefix="nzb-")
         conf = cfg.ConfigOpts()
         conf([], default_config_files=[])
-        from nova_zmq_bridge import options
-        options.register(conf)
+        from nova_zmq_bridge import opts
+        opts.register(conf)
         conf.set_override("rpc_zmq_ipc_dir", d)
         transport = oslo_messaging.get_rpc_transport(conf, "zmq://")
         client = oslo_messaging.get_rpc_client(transport, oslo_messaging.Target(topic="t"), timeout=1)
