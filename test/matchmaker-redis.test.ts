@@ -5,6 +5,7 @@ import { RedisMatchmaker } from '../src/matchmaker/redis';
 import { Counters } from '../src/metrics/counters';
 import { silentLogger } from '../src/log';
 import { RedisServer, freePort, REDIS_PORT_MIN, REDIS_PORT_MAX } from './support/redis';
+import { waitFor } from './support/wait';
 
 let server: RedisServer;
 let raw: ReturnType<typeof createClient>;
@@ -22,14 +23,6 @@ after(async () => {
   raw.destroy();
   await server.stop();
 });
-
-async function waitFor(pred: () => Promise<boolean> | boolean, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function mm(host: string, opts: { ttl?: number; freq?: number; port?: number; counters?: Counters } = {}) {
   const m = new RedisMatchmaker({

@@ -10,6 +10,7 @@ import type { FrameSender } from '../src/sender/types';
 import { Counters } from '../src/metrics/counters';
 import { silentLogger } from '../src/log';
 import { freePort } from './support/redis';
+import { waitFor } from './support/wait';
 
 const PORT_MIN = 21000;
 const PORT_MAX = 21099;
@@ -17,14 +18,6 @@ const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
-
-async function waitFor(pred: () => Promise<boolean> | boolean, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** A real FrameSender over ZeroMQ PUSH sockets to `tcp://<host>:<port>`. */
 class PushSender implements FrameSender {
