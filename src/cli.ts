@@ -4,9 +4,12 @@
  * runs it in the foreground until SIGTERM/SIGINT.
  *
  * Exit codes: 0 after a clean stop; 2 for a configuration problem (bad
- * option, unreadable file, bad arguments); 3 when the environment prevents
- * start-up (port in use, ipc dir unwritable); 1 for anything unexpected.
- * Each failure prints one line on stderr.
+ * option, unreadable file, bad arguments, an unusable matchmaker option or
+ * ring file); 3 when the environment prevents start-up (the receiver's or
+ * the broker role's port in use, ipc dir unwritable); 1 for anything
+ * unexpected. Each failure prints one line on stderr. The code comes from
+ * the error itself: every BridgeError raised for one of these conditions
+ * carries `exitCode` (EXIT_CONFIG / EXIT_STARTUP, src/errors.ts).
  *
  * Signals: SIGTERM/SIGINT stop gracefully (sockets closed, this daemon's ipc
  * files removed; a second SIGINT exits at once, repeated SIGTERMs are
@@ -55,6 +58,7 @@ function version(): string {
   return 'unknown';
 }
 
+/** The error's own `exitCode` (typed start-up and configuration errors), else {@link EXIT_UNEXPECTED}. */
 function exitCodeOf(err: unknown): number {
   const code = (err as { exitCode?: unknown } | null)?.exitCode;
   return typeof code === 'number' ? code : EXIT_UNEXPECTED;
@@ -111,8 +115,11 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(code);
   };
 
-  const daemon = new Daemon(config, log);
+  let daemon: Daemon;
   try {
+    // Building the parts can already refuse the configuration (e.g. the
+    // matchmaker's options): same one-line report and exit code as a failed start.
+    daemon = new Daemon(config, log);
     await daemon.start();
   } catch (err) {
     cliLog.fatal({ err }, 'start-up failed');

@@ -18,7 +18,7 @@ import { Receiver } from './receiver/receiver';
 import type { LocalSink } from './receiver/sink';
 import { prepareIpcDir } from './receiver/ipc-dir';
 import { createMatchmaker } from './matchmaker/factory';
-import { BrokerRole } from './matchmaker/broker-role';
+import { BrokerRole } from './broker/broker-role';
 import type { Matchmaker } from './matchmaker/types';
 import { buildRpcParts, type RpcParts } from './localapi/wiring';
 import { resolveLogLevel } from './config/log-level';
@@ -148,6 +148,7 @@ export class Daemon {
         log: this.logger('broker-role'),
         counters: this.counters,
         sender: rpc.sender,
+        context: this.context,
       });
       this.addSink(role, this.sinks.indexOf(rpc.registry));
       this.addComponent(role);

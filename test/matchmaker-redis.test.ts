@@ -1,11 +1,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from 'redis';
+import pino from 'pino';
 import { RedisMatchmaker } from '../src/matchmaker/redis';
 import { Counters } from '../src/metrics/counters';
 import { silentLogger } from '../src/log';
 import { RedisServer, freePort, REDIS_PORT_MIN, REDIS_PORT_MAX } from './support/redis';
 import { waitFor } from './support/wait';
+import { ManualClock } from './support/manual-clock';
+import type { Logger } from '../src/log';
 
 let server: RedisServer;
 let raw: ReturnType<typeof createClient>;
@@ -24,16 +27,16 @@ after(async () => {
   await server.stop();
 });
 
-async function mm(host: string, opts: { ttl?: number; freq?: number; port?: number; counters?: Counters } = {}) {
+async function mm(opts: { ttl?: number; freq?: number; port?: number; counters?: Counters; clock?: ManualClock; log?: Logger } = {}) {
   const m = new RedisMatchmaker({
-    host,
     redis: { host: '127.0.0.1', port: opts.port ?? server.port, password: null },
     heartbeatFreq: opts.freq ?? 0.3,
     heartbeatTtl: opts.ttl ?? 2,
-    log: silentLogger(),
+    log: opts.log ?? silentLogger(),
     counters: opts.counters ?? new Counters(),
     reconnectMs: 100,
     startWaitMs: 500,
+    clock: opts.clock,
   });
   made.push(m);
   await m.start();
@@ -41,7 +44,7 @@ async function mm(host: string, opts: { ttl?: number; freq?: number; port?: numb
 }
 
 test('register writes the legacy key layout; unregister removes it', async () => {
-  const a = await mm('h1', { ttl: 30 });
+  const a = await mm({ ttl: 30 });
   await a.register('layout', 'h1');
   assert.deepEqual(await raw.sMembers('layout'), ['layout.h1']);
   assert.equal(await raw.get('layout.h1'), 'h1');
@@ -53,9 +56,9 @@ test('register writes the legacy key layout; unregister removes it', async () =>
 });
 
 test('bare spreads over live hosts, fanout reaches all, directed goes to its host', async () => {
-  const a = await mm('h1');
-  const b = await mm('h2');
-  const sender = await mm('h3');
+  const a = await mm();
+  const b = await mm();
+  const sender = await mm();
   await a.register('spread', 'h1');
   await b.register('spread', 'h2');
   const seen = new Map<string, number>();
@@ -75,7 +78,7 @@ test('bare spreads over live hosts, fanout reaches all, directed goes to its hos
 });
 
 test('exchange-qualified topics register and resolve under their qualified name', async () => {
-  const a = await mm('h1');
+  const a = await mm();
   await a.register('E:qual', 'h1');
   assert.deepEqual(await raw.sMembers('E:qual'), ['E:qual.h1']);
   assert.deepEqual(await a.queues('E:qual'), [{ topic: 'E:qual.h1', host: 'h1' }]);
@@ -85,7 +88,7 @@ test('exchange-qualified topics register and resolve under their qualified name'
 
 test('a legacy node registered by hand is seen, and dropped from the set once its key expires', async () => {
   const counters = new Counters();
-  const sender = await mm('h3', { counters });
+  const sender = await mm({ counters });
   // What a legacy MatchMakerRedis.register does, with a 1 s ttl and no heartbeat.
   await raw.multi().sAdd('legacy', 'legacy.old1').set('legacy.old1', 'old1').expire('legacy.old1', 1).exec();
   assert.deepEqual(await sender.queues('legacy'), [{ topic: 'legacy.old1', host: 'old1' }]);
@@ -95,19 +98,35 @@ test('a legacy node registered by hand is seen, and dropped from the set once it
 });
 
 test('heartbeats keep a host alive past its ttl and re-register a vanished key', async () => {
-  const a = await mm('h1', { ttl: 1, freq: 0.2 });
+  // Heartbeats run on a manual clock; the expiry is Redis's own (real) one.
+  const clock = new ManualClock();
+  const counters = new Counters();
+  const a = await mm({ ttl: 30, freq: 10, clock, counters });
   await a.register('beat', 'h1');
-  await new Promise((r) => setTimeout(r, 2000));
+  // As if 28 of the 30 s had passed: 2 s left on the liveness key.
+  await raw.pExpire('beat.h1', 2000);
+  clock.advance(9_999);
+  assert.equal(counters.get('matchmaker.redis.heartbeats'), 0, 'no heartbeat before matchmaker_heartbeat_freq');
+  assert.ok(Number(await raw.pTTL('beat.h1')) <= 2000);
+  clock.advance(1);
+  await waitFor(() => counters.get('matchmaker.redis.heartbeats') === 1);
+  const pttl = Number(await raw.pTTL('beat.h1'));
+  assert.ok(pttl > 2000 && pttl <= 30_000, `ttl refreshed to the full matchmaker_heartbeat_ttl (${pttl} ms left)`);
   assert.deepEqual(await a.queues('beat'), [{ topic: 'beat.h1', host: 'h1' }]);
+  // The key vanished (expired, or Redis lost it): the next heartbeat registers again.
   await raw.del(['beat.h1']);
   await raw.sRem('beat', 'beat.h1');
-  await waitFor(async () => (await raw.sMembers('beat')).includes('beat.h1') && (await raw.get('beat.h1')) === 'h1');
+  clock.advance(10_000);
+  await waitFor(() => counters.get('matchmaker.redis.heartbeats') === 2);
+  assert.deepEqual(await raw.sMembers('beat'), ['beat.h1']);
+  assert.equal(await raw.get('beat.h1'), 'h1');
+  assert.ok(Number(await raw.pTTL('beat.h1')) > 2000);
 });
 
 test('a stopped host unregisters and stops receiving at once', async () => {
-  const a = await mm('h1', { ttl: 1, freq: 0.2 });
-  const b = await mm('h2', { ttl: 1, freq: 0.2 });
-  const sender = await mm('h3');
+  const a = await mm({ ttl: 1, freq: 0.2 });
+  const b = await mm({ ttl: 1, freq: 0.2 });
+  const sender = await mm();
   await a.register('dead', 'h1');
   await b.register('dead', 'h2');
   assert.equal((await sender.queues('fanout~dead')).length, 2);
@@ -119,8 +138,8 @@ test('Redis stopped and restarted: last view keeps serving, registrations come b
   const own = await RedisServer.start(await freePort(REDIS_PORT_MIN, REDIS_PORT_MAX));
   try {
     const counters = new Counters();
-    const a = await mm('h1', { port: own.port, ttl: 5, freq: 0.2, counters });
-    const sender = await mm('h3', { port: own.port });
+    const a = await mm({ port: own.port, ttl: 5, freq: 0.2, counters });
+    const sender = await mm({ port: own.port });
     await a.register('restart', 'h1');
     assert.deepEqual(await sender.queues('restart'), [{ topic: 'restart.h1', host: 'h1' }]);
     await own.stop();
@@ -140,7 +159,7 @@ test('Redis stopped and restarted: last view keeps serving, registrations come b
 
 test('starts while Redis is down, registers once it appears', async () => {
   const port = await freePort(REDIS_PORT_MIN, REDIS_PORT_MAX);
-  const a = await mm('h1', { port });
+  const a = await mm({ port });
   await a.register('late', 'h1');
   assert.equal(a.up, false);
   assert.deepEqual(await a.queues('late'), []);
@@ -150,5 +169,16 @@ test('starts while Redis is down, registers once it appears', async () => {
     await waitFor(async () => (await a.queues('late')).length === 1);
   } finally {
     await own.stop();
+  }
+});
+
+test('logs with the component its creator bound, once', async () => {
+  const lines: string[] = [];
+  const root = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
+  await mm({ log: root.child({ component: 'matchmaker' }) });
+  await waitFor(() => lines.some((l) => /connected to Redis/.test(l)));
+  for (const l of lines) {
+    assert.equal(l.match(/"component":/g)?.length, 1, l);
+    assert.equal(JSON.parse(l).matchmaker, 'redis');
   }
 });

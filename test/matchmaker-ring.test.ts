@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pino from 'pino';
 import { RingMatchmaker } from '../src/matchmaker/ring';
 import { FanoutRingMatchmaker } from '../src/matchmaker/fanout-ring';
 import { parseRing, loadRingFile } from '../src/matchmaker/ring-file';
@@ -10,6 +11,9 @@ import { RingFileError } from '../src/matchmaker/errors';
 import { Counters } from '../src/metrics/counters';
 import { silentLogger } from '../src/log';
 import { waitFor } from './support/wait';
+import { createMatchmaker } from '../src/matchmaker/factory';
+import { ManualClock } from './support/manual-clock';
+import { testConfig } from './support/config';
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'nzb-mmring-'));
@@ -56,12 +60,12 @@ test('unreadable ring file is a typed error naming the file', async () => {
   }
 });
 
-async function ringWith(content: unknown, watch = false) {
+async function ringWith(content: unknown, watch = false, clock?: ManualClock) {
   const dir = tmp();
   const file = join(dir, 'ring.json');
   writeFileSync(file, JSON.stringify(content));
   const counters = new Counters();
-  const mm = new RingMatchmaker({ ringfile: file, log: silentLogger(), counters, watch, debounceMs: 50 });
+  const mm = new RingMatchmaker({ ringfile: file, log: silentLogger(), counters, watch, debounceMs: 50, clock });
   await mm.start();
   return { dir, file, mm, counters, done: async () => { await mm.stop(); rmSync(dir, { recursive: true, force: true }); } };
 }
@@ -146,20 +150,56 @@ test('ring: reload() picks up a valid file and keeps the old ring for an invalid
   }
 });
 
-test('ring: a changed file is picked up without SIGHUP (in place and by rename)', async () => {
-  const r = await ringWith({ compute: ['h1'] }, true);
+test('ring: a changed file is picked up without SIGHUP (in place and by rename), after the debounce', async () => {
+  // Real file-change events; the debounce runs on a manual clock.
+  const clock = new ManualClock();
+  const r = await ringWith({ compute: ['h1'] }, true, clock);
+  /** Wait for the change event to arm the debounce, check nothing was re-read yet, then let it elapse. */
+  const debounced = async () => {
+    await waitFor(() => clock.pending > 0);
+    assert.deepEqual(r.counters.get('matchmaker.ring.reloaded') + r.counters.get('matchmaker.ring.reload_failed'), reloads);
+    clock.advance(50);
+  };
+  let reloads = 0;
   try {
     writeFileSync(r.file, JSON.stringify({ compute: ['h2'] }));
+    await debounced();
     await waitFor(() => r.mm.hosts('compute')[0] === 'h2');
+    reloads = r.counters.get('matchmaker.ring.reloaded');
     const staged = join(r.dir, 'ring.json.new');
     writeFileSync(staged, JSON.stringify({ compute: ['h3', 'h4'] }));
     renameSync(staged, r.file);
+    await debounced();
     await waitFor(() => r.mm.hosts('compute').length === 2);
     assert.deepEqual(r.mm.hosts('compute'), ['h3', 'h4']);
+    reloads = r.counters.get('matchmaker.ring.reloaded');
     writeFileSync(r.file, '{"compute": 1}');
+    await debounced();
     await waitFor(() => r.counters.get('matchmaker.ring.reload_failed') >= 1);
     assert.deepEqual(r.mm.hosts('compute'), ['h3', 'h4']);
   } finally {
     await r.done();
+  }
+});
+
+test('ring: logs with the component its creator bound, once', async () => {
+  const dir = tmp();
+  const file = join(dir, 'ring.json');
+  writeFileSync(file, JSON.stringify({ compute: ['h1'] }));
+  const lines: string[] = [];
+  const root = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
+  const config = testConfig({ matchmaker: 'ring', matchmakerRaw: 'ring', ringfile: file });
+  const mm = createMatchmaker(config, { log: root.child({ component: 'matchmaker' }), counters: new Counters() });
+  try {
+    await mm.start();
+    assert.deepEqual(await mm.queues('network'), []);
+    assert.ok(lines.some((l) => /not in the ring file/.test(l)), lines.join(''));
+    for (const l of lines) {
+      assert.equal(l.match(/"component":/g)?.length, 1, l);
+      assert.equal(JSON.parse(l).component, 'matchmaker');
+    }
+  } finally {
+    await mm.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

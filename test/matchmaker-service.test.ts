@@ -1,16 +1,24 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Dealer, Pull, Push } from 'zeromq';
-import { WorkerRegistry } from '../src/matchmaker/registry';
-import { BrokerRole } from '../src/matchmaker/broker-role';
+import { Context, Dealer, Pull, Push, Router } from 'zeromq';
+import { createServer, type Server } from 'node:net';
+import pino from 'pino';
+import { WorkerRegistry } from '../src/broker/registry';
+import { BrokerRole } from '../src/broker/broker-role';
 import { BrokerMatchmaker } from '../src/matchmaker/broker';
 import { TopicSchedulerMatchmaker } from '../src/matchmaker/topic-scheduler';
 import { MatchmakerServiceUnavailableError } from '../src/matchmaker/errors';
+import { createMatchmaker } from '../src/matchmaker/factory';
+import { BrokerBindFailedError, BrokerPortInUseError } from '../src/broker/errors';
+import { EXIT_STARTUP } from '../src/errors';
 import type { FrameSender } from '../src/sender/types';
+import type { Clock } from '../src/time/clock';
 import { Counters } from '../src/metrics/counters';
 import { silentLogger } from '../src/log';
 import { freePort } from './support/redis';
 import { waitFor } from './support/wait';
+import { testConfig } from './support/config';
+import { ManualClock } from './support/manual-clock';
 
 const PORT_MIN = 21000;
 const PORT_MAX = 21099;
@@ -40,17 +48,17 @@ class PushSender implements FrameSender {
   }
 }
 
-async function role(counters = new Counters(), sender: FrameSender = new PushSender(1)) {
+async function role(counters = new Counters(), sender: FrameSender = new PushSender(1), clock?: Clock) {
   const brokerPort = await freePort(PORT_MIN, PORT_MAX);
   let schedulerPort = await freePort(PORT_MIN, PORT_MAX);
   while (schedulerPort === brokerPort) schedulerPort = await freePort(PORT_MIN, PORT_MAX);
-  const r = new BrokerRole({ bindAddress: '127.0.0.1', brokerPort, schedulerPort, log: silentLogger(), counters, sender });
+  const r = new BrokerRole({ bindAddress: '127.0.0.1', brokerPort, schedulerPort, log: silentLogger(), counters, sender, clock });
   await r.start();
   cleanups.push(() => r.stop());
   return { r, brokerPort, schedulerPort, counters };
 }
 
-function scheduler(port: number, opts: { ttl?: number; freq?: number; counters?: Counters } = {}) {
+function scheduler(port: number, opts: { ttl?: number; freq?: number; counters?: Counters; clock?: Clock; probeMs?: number } = {}) {
   const m = new TopicSchedulerMatchmaker({
     brokerIp: '127.0.0.1',
     schedulerPort: port,
@@ -59,7 +67,8 @@ function scheduler(port: number, opts: { ttl?: number; freq?: number; counters?:
     log: silentLogger(),
     counters: opts.counters ?? new Counters(),
     requestTimeoutMs: 500,
-    probeMs: 100,
+    probeMs: opts.probeMs ?? 100,
+    clock: opts.clock,
   });
   cleanups.push(() => m.stop());
   return m;
@@ -81,17 +90,22 @@ function broker(port: number, counters = new Counters()) {
 }
 
 test('registry: refresh, expiry by ttl, round-robin pick', () => {
-  let now = 1000;
-  const reg = new WorkerRegistry(() => now);
+  const clock = new ManualClock();
+  const reg = new WorkerRegistry(clock);
   reg.refresh('compute', 'h2', 2);
   reg.refresh('compute', 'h1', 1);
   assert.deepEqual(reg.live('compute'), ['h1', 'h2']);
   assert.deepEqual([reg.pick('compute'), reg.pick('compute'), reg.pick('compute')], ['h1', 'h2', 'h1']);
-  now += 1500;
+  clock.advance(999);
+  assert.deepEqual(reg.live('compute'), ['h1', 'h2']);
+  clock.advance(501);
   assert.deepEqual(reg.live('compute'), ['h2']);
   reg.refresh('compute', 'h2', 2);
-  now += 1900;
+  clock.advance(1900);
   assert.deepEqual(reg.live('compute'), ['h2']);
+  clock.advance(100);
+  assert.deepEqual(reg.live('compute'), []);
+  reg.refresh('compute', 'h2', 2);
   reg.remove('compute', 'h2');
   assert.equal(reg.pick('compute'), null);
 });
@@ -141,8 +155,12 @@ test('topic scheduler: get_worker spreads evenly, fanout reaches all, directed u
 });
 
 test('topic scheduler: a silent host leaves within the ttl, a heartbeating one stays', async () => {
-  const { schedulerPort } = await role();
-  const live = scheduler(schedulerPort, { ttl: 1, freq: 0.2 });
+  // One manual clock for the service's registry and the heartbeating host:
+  // real sockets, but time moves only when the test says so.
+  const clock = new ManualClock();
+  const { schedulerPort } = await role(new Counters(), new PushSender(1), clock);
+  const liveCounters = new Counters();
+  const live = scheduler(schedulerPort, { ttl: 1, freq: 0.2, probeMs: 200, clock, counters: liveCounters });
   const s = scheduler(schedulerPort);
   await Promise.all([live.start(), s.start()]);
   await live.register('beat', 'alive');
@@ -153,10 +171,14 @@ test('topic scheduler: a silent host leaves within the ttl, a heartbeating one s
   await d.send(JSON.stringify({ id: 1, op: 'register', topic: 'beat', host: 'dead', ttl: 1 }));
   await d.receive();
   assert.deepEqual((await s.queues('fanout~beat')).map((q) => q.host), ['alive', 'dead']);
-  await waitFor(async () => (await s.queues('fanout~beat')).length === 1);
-  assert.deepEqual((await s.queues('fanout~beat')).map((q) => q.host), ['alive']);
-  await new Promise((r) => setTimeout(r, 1500));
-  assert.deepEqual((await s.queues('fanout~beat')).map((q) => q.host), ['alive']);
+  // 2.4 s in steps of one heartbeat period; each heartbeat is answered before time moves on.
+  const beats = () => liveCounters.get('matchmaker.topic_scheduler.heartbeats');
+  for (let step = 1; step <= 12; step++) {
+    clock.advance(200);
+    await waitFor(() => beats() === step);
+    const expected = step * 200 < 1000 ? ['alive', 'dead'] : ['alive'];
+    assert.deepEqual((await s.queues('fanout~beat')).map((q) => q.host), expected, `after ${step * 200} ms`);
+  }
 });
 
 test('topic scheduler down: typed error fast, counted; recovers and re-registers when it comes up', async () => {
@@ -173,9 +195,12 @@ test('topic scheduler down: typed error fast, counted; recovers and re-registers
   assert.ok(counters.get('matchmaker.topic_scheduler.unavailable') >= 1);
   assert.ok(counters.get('matchmaker.topic_scheduler.register_failed') >= 1);
   const counters2 = new Counters();
+  // Nothing is bound on the scheduler port yet: a free-port search may return it.
+  let brokerPort = await freePort(PORT_MIN, PORT_MAX);
+  while (brokerPort === port) brokerPort = await freePort(PORT_MIN, PORT_MAX);
   const r = new BrokerRole({
     bindAddress: '127.0.0.1',
-    brokerPort: await freePort(PORT_MIN, PORT_MAX),
+    brokerPort,
     schedulerPort: port,
     log: silentLogger(),
     counters: counters2,
@@ -249,4 +274,91 @@ test('broker role forwards each bare-topic message to one live registered host, 
   // No worker: claimed, dropped, counted.
   assert.equal(r.offer({ frames: frames(9), topic: 'nobody', msgId: '0' }), true);
   assert.equal(counters.get('broker.no_worker'), 1);
+});
+
+function listenOn(port: number, host = '127.0.0.1'): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(port, host, () => resolve(srv));
+  });
+}
+
+test('broker role: a scheduler port in use is a typed start-up error naming the option; the broker port is released', async () => {
+  const brokerPort = await freePort(PORT_MIN, PORT_MAX);
+  let schedulerPort = await freePort(PORT_MIN, PORT_MAX);
+  while (schedulerPort === brokerPort) schedulerPort = await freePort(PORT_MIN, PORT_MAX);
+  const taken = await listenOn(schedulerPort);
+  try {
+    const r = new BrokerRole({ bindAddress: '127.0.0.1', brokerPort, schedulerPort, log: silentLogger(), counters: new Counters(), sender: new PushSender(1) });
+    await assert.rejects(r.start(), (err: unknown) => {
+      assert.ok(err instanceof BrokerPortInUseError);
+      assert.equal(err.code, 'STARTUP_PORT_IN_USE');
+      assert.equal(err.exitCode, EXIT_STARTUP);
+      assert.equal(err.service, 'scheduler');
+      assert.match(err.message, new RegExp(`tcp://127\\.0\\.0\\.1:${schedulerPort}: address already in use`));
+      assert.match(err.message, /\[zmq_bridge\] scheduler_port/);
+      return true;
+    });
+    // The broker service bound first and was closed again: its port can be bound now.
+    const again = new Router({ linger: 0 });
+    try {
+      await again.bind(`tcp://127.0.0.1:${brokerPort}`);
+    } finally {
+      again.close();
+    }
+  } finally {
+    taken.close();
+  }
+});
+
+test('broker role and service clients open their sockets in the ZeroMQ context they are given', async () => {
+  // Only an IPv6-enabled context binds and connects on ::1: whether the
+  // sockets work there tells which context they were created in.
+  const port = await freePort(PORT_MIN, PORT_MAX, '::1');
+  const ports = { brokerPort: await freePort(PORT_MIN, PORT_MAX, '::1'), schedulerPort: port };
+  while (ports.brokerPort === port) ports.brokerPort = await freePort(PORT_MIN, PORT_MAX, '::1');
+  const global = new BrokerRole({ bindAddress: '::1', ...ports, log: silentLogger(), counters: new Counters(), sender: new PushSender(1) });
+  await assert.rejects(global.start(), (err: unknown) => err instanceof BrokerBindFailedError && err.exitCode === EXIT_STARTUP);
+
+  const context = new Context({ ipv6: true });
+  const r = new BrokerRole({ bindAddress: '::1', ...ports, log: silentLogger(), counters: new Counters(), sender: new PushSender(1), context });
+  await r.start();
+  cleanups.push(() => r.stop());
+  const config = testConfig({ matchmaker: 'topic_scheduler', matchmakerRaw: 'topic_scheduler', brokerIp: '::1', bridge: ports });
+  const worker = createMatchmaker(config, { log: silentLogger(), counters: new Counters(), context });
+  const asker = createMatchmaker(config, { log: silentLogger(), counters: new Counters(), context });
+  cleanups.push(() => worker.stop(), () => asker.stop());
+  await Promise.all([worker.start(), asker.start()]);
+  await worker.register('six', 'h6');
+  assert.deepEqual(await asker.queues('six'), [{ topic: 'six.h6', host: 'h6' }]);
+  const broker = createMatchmaker({ ...config, matchmaker: 'broker', matchmakerRaw: 'broker' }, { log: silentLogger(), counters: new Counters(), context });
+  cleanups.push(() => broker.stop());
+  await broker.start();
+  assert.deepEqual(await broker.queues('fanout~six'), [{ topic: 'fanout~six.h6', host: 'h6' }]);
+});
+
+test('the broker role and its services log with the component their creator bound, once', async () => {
+  const lines: string[] = [];
+  const root = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
+  const counters = new Counters();
+  const brokerPort = await freePort(PORT_MIN, PORT_MAX);
+  let schedulerPort = await freePort(PORT_MIN, PORT_MAX);
+  while (schedulerPort === brokerPort) schedulerPort = await freePort(PORT_MIN, PORT_MAX);
+  const r = new BrokerRole({ bindAddress: '127.0.0.1', brokerPort, schedulerPort, log: root.child({ component: 'broker-role' }), counters, sender: new PushSender(1) });
+  await r.start();
+  cleanups.push(() => r.stop());
+  assert.equal(r.offer({ frames: [Buffer.from('0'), Buffer.from('gone'), Buffer.from('cast'), Buffer.from('{}')], topic: 'gone', msgId: '0' }), true);
+  const d = new Dealer({ linger: 0 });
+  cleanups.push(() => d.close());
+  d.connect(`tcp://127.0.0.1:${brokerPort}`);
+  await d.send('{"id": 1, "op": "nope"}');
+  await d.receive();
+  assert.ok(lines.some((l) => /no live worker/.test(l)), 'the role logged the dropped message');
+  assert.ok(lines.some((l) => /malformed matchmaker request/.test(l) && /"service":"broker"/.test(l)), 'the service logged the bad request');
+  assert.ok(lines.length >= 4, `${lines.length} lines`);
+  for (const l of lines) {
+    assert.equal(l.match(/"component":/g)?.length, 1, l);
+    assert.equal(JSON.parse(l).component, 'broker-role');
+  }
 });

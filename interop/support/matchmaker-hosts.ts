@@ -11,7 +11,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { BrokerRole } from '../../src/matchmaker/broker-role';
+import { BrokerRole } from '../../src/broker/broker-role';
 import { Sender } from '../../src/sender/sender';
 import { createMatchmaker } from '../../src/matchmaker/factory';
 import type { Matchmaker } from '../../src/matchmaker/types';

@@ -1,7 +1,8 @@
-import { BridgeError } from '../errors';
+import { BridgeError, EXIT_CONFIG } from '../errors';
 
-/** `rpc_zmq_matchmaker` names a kind whose module is not part of this build. */
+/** `rpc_zmq_matchmaker` names a kind whose module is not part of this build. Start-up stops: CLI exit {@link EXIT_CONFIG}. */
 export class MatchmakerNotBuiltError extends BridgeError {
+  readonly exitCode = EXIT_CONFIG;
   constructor(kind: string, raw: string) {
     super(
       'MATCHMAKER_NOT_BUILT',
@@ -11,8 +12,9 @@ export class MatchmakerNotBuiltError extends BridgeError {
   }
 }
 
-/** A matchmaker option is missing or unusable (e.g. `rpc_zmq_broker_ip` unset for the broker). */
+/** A matchmaker option is missing or unusable (e.g. `rpc_zmq_broker_ip` unset for the broker). CLI exit {@link EXIT_CONFIG}. */
 export class MatchmakerConfigError extends BridgeError {
+  readonly exitCode = EXIT_CONFIG;
   constructor(message: string) {
     super('MATCHMAKER_CONFIG', message);
   }
@@ -29,8 +31,14 @@ export type RingProblem =
   | 'topic_with_dot'
   | 'empty_topic';
 
-/** The ring file (`[matchmaker_ring] ringfile`) cannot be read or is not `{topic: [host, ...]}`. */
+/**
+ * The ring file (`[matchmaker_ring] ringfile`) cannot be read or is not
+ * `{topic: [host, ...]}`. At start-up the CLI exits {@link EXIT_CONFIG} (the
+ * file is part of the configuration); on a reload it is logged and the
+ * previous ring kept.
+ */
 export class RingFileError extends BridgeError {
+  readonly exitCode = EXIT_CONFIG;
   readonly problem: RingProblem;
   readonly file: string;
 

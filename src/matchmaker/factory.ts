@@ -1,3 +1,4 @@
+import type { Context } from 'zeromq';
 import type { BridgeConfig } from '../config/types';
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
@@ -10,13 +11,21 @@ import { RedisMatchmaker } from './redis';
 import { MatchmakerConfigError, MatchmakerNotBuiltError } from './errors';
 import { BrokerMatchmaker } from './broker';
 import { TopicSchedulerMatchmaker } from './topic-scheduler';
+import type { Clock } from '../time/clock';
 
 /** What every matchmaker may need besides the configuration. */
 export interface MatchmakerDeps {
-  /** Parent logger; each matchmaker takes `log.child({component: 'matchmaker'})`. */
+  /**
+   * The matchmaker's component logger: the caller binds `component` once
+   * (the daemon: `matchmaker`); matchmakers add only their own fields.
+   */
   log: Logger;
   /** The daemon's counters (`matchmaker.*`). */
   counters: Counters;
+  /** The daemon's ZeroMQ context, for the broker and topic scheduler clients' sockets; zeromq.js's global one when absent. */
+  context?: Context;
+  /** Time of heartbeats, probes, request deadlines and the ring's reload debounce; the system clock when absent. */
+  clock?: Clock;
 }
 
 /**
@@ -31,17 +40,17 @@ export function createMatchmaker(config: BridgeConfig, deps: MatchmakerDeps): Ma
     case 'stub':
       return new StubMatchmaker(config.host);
     case 'ring':
-      return new RingMatchmaker({ ringfile: config.ringfile, log: deps.log, counters: deps.counters });
+      return new RingMatchmaker({ ringfile: config.ringfile, log: deps.log, counters: deps.counters, clock: deps.clock });
     case 'fanout_ring':
-      return new FanoutRingMatchmaker({ ringfile: config.ringfile, log: deps.log, counters: deps.counters });
+      return new FanoutRingMatchmaker({ ringfile: config.ringfile, log: deps.log, counters: deps.counters, clock: deps.clock });
     case 'redis':
       return new RedisMatchmaker({
-        host: config.host,
         redis: config.redis,
         heartbeatFreq: config.heartbeatFreq,
         heartbeatTtl: config.heartbeatTtl,
         log: deps.log,
         counters: deps.counters,
+        clock: deps.clock,
       });
     case 'broker':
       return new BrokerMatchmaker({
@@ -51,6 +60,8 @@ export function createMatchmaker(config: BridgeConfig, deps: MatchmakerDeps): Ma
         heartbeatTtl: config.heartbeatTtl,
         log: deps.log,
         counters: deps.counters,
+        context: deps.context,
+        clock: deps.clock,
       });
     case 'topic_scheduler':
       return new TopicSchedulerMatchmaker({
@@ -60,6 +71,8 @@ export function createMatchmaker(config: BridgeConfig, deps: MatchmakerDeps): Ma
         heartbeatTtl: config.heartbeatTtl,
         log: deps.log,
         counters: deps.counters,
+        context: deps.context,
+        clock: deps.clock,
       });
     default:
       throw new MatchmakerNotBuiltError(config.matchmaker, config.matchmakerRaw);

@@ -6,6 +6,8 @@ import type { Matchmaker, Queue } from './types';
 import { bindingOf } from './topics';
 import { directedTopic, fanoutTopic, splitDirected } from '../wire/topic';
 import { RedisUnavailableError } from './errors';
+import { systemClock, type Clock, type Timer } from '../time/clock';
+import { every } from './periodic';
 
 /** Pause between reconnection attempts while Redis is unreachable (ms). */
 export const DEFAULT_REDIS_RECONNECT_MS = 500;
@@ -15,18 +17,21 @@ export const DEFAULT_REDIS_CONNECT_TIMEOUT_MS = 2000;
 export const DEFAULT_REDIS_START_WAIT_MS = 2000;
 
 export interface RedisMatchmakerOptions {
-  /** `rpc_zmq_host` of this daemon (for logs). */
-  host: string;
   /** `[matchmaker_redis]` host / port / password. */
   redis: RedisConfig;
   /** `matchmaker_heartbeat_freq` in seconds. */
   heartbeatFreq: number;
   /** `matchmaker_heartbeat_ttl` in seconds. */
   heartbeatTtl: number;
+  /** The matchmaker's logger: its creator binds `component` (the daemon: `matchmaker`). */
   log: Logger;
   counters: Counters;
+  /** Pause between reconnection attempts (ms), default {@link DEFAULT_REDIS_RECONNECT_MS}; node-redis's own timer. */
   reconnectMs?: number;
+  /** Wait for a first connection in `start()` (ms), default {@link DEFAULT_REDIS_START_WAIT_MS}. */
   startWaitMs?: number;
+  /** Time of the heartbeats and of the start-up wait; {@link systemClock} by default. */
+  clock?: Clock;
 }
 
 /** A node-redis client for `[matchmaker_redis]`, reconnecting every `reconnectMs`. */
@@ -81,7 +86,8 @@ export class RedisMatchmaker implements Matchmaker {
   /** True between a connection failure and the next successful connect (logs once per outage). */
   private outage = false;
   private stopping = false;
-  private heartbeat: NodeJS.Timeout | null = null;
+  private heartbeat: Timer | null = null;
+  private readonly clock: Clock;
   /** Registrations of this daemon: liveness key `T.h` -> {topic T, host h}. */
   private readonly registered = new Map<string, { topic: string; host: string }>();
   /** Last live members seen per topic, served while Redis is down. */
@@ -89,7 +95,8 @@ export class RedisMatchmaker implements Matchmaker {
   private readonly next = new Map<string, number>();
 
   constructor(private readonly opts: RedisMatchmakerOptions) {
-    this.log = opts.log.child({ component: 'matchmaker', matchmaker: 'redis', host: opts.host, redis: `${opts.redis.host}:${opts.redis.port}` });
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.log.child({ matchmaker: 'redis', redis: `${opts.redis.host}:${opts.redis.port}` });
   }
 
   private get ttlMs(): number {
@@ -111,10 +118,14 @@ export class RedisMatchmaker implements Matchmaker {
       () => true,
       () => false,
     );
+    let wait: Timer | undefined;
     const waited = await Promise.race([
       connected,
-      new Promise<false>((r) => setTimeout(() => r(false), this.opts.startWaitMs ?? DEFAULT_REDIS_START_WAIT_MS).unref()),
+      new Promise<false>((r) => {
+        wait = this.clock.setTimeout(() => r(false), this.opts.startWaitMs ?? DEFAULT_REDIS_START_WAIT_MS, { ref: false });
+      }),
     ]);
+    wait?.cancel();
     if (!waited && !this.outage) {
       this.outage = true;
       this.log.error(
@@ -123,14 +134,13 @@ export class RedisMatchmaker implements Matchmaker {
       );
     }
     const freqMs = Math.max(10, Math.round(this.opts.heartbeatFreq * 1000));
-    this.heartbeat = setInterval(() => void this.beat(), freqMs);
-    this.heartbeat.unref();
+    this.heartbeat = every(this.clock, freqMs, () => void this.beat());
   }
 
   /** Stop heartbeats, remove this daemon's registrations (best effort), disconnect. */
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat?.cancel();
     this.heartbeat = null;
     const client = this.client;
     this.client = null;

@@ -7,6 +7,7 @@ import { bindingOf } from './topics';
 import { loadRingFile, type Ring } from './ring-file';
 import { RingFileError } from './errors';
 import { directedTopic, fanoutTopic } from '../wire/topic';
+import { systemClock, type Clock, type Timer } from '../time/clock';
 
 /** Quiet time after the last change event of the ring file before it is re-read (ms): editors write in several steps. */
 export const DEFAULT_RING_RELOAD_DEBOUNCE_MS = 200;
@@ -14,12 +15,15 @@ export const DEFAULT_RING_RELOAD_DEBOUNCE_MS = 200;
 export interface RingOptions {
   /** `[matchmaker_ring] ringfile` / `rpc_zmq_matchmaker_ringfile`. */
   ringfile: string;
+  /** The matchmaker's logger: its creator binds `component` (the daemon: `matchmaker`). */
   log: Logger;
   counters: Counters;
   /** Watch the file and reload on change (default true). SIGHUP reloads regardless. */
   watch?: boolean;
   /** Debounce of file-change reloads in ms (default {@link DEFAULT_RING_RELOAD_DEBOUNCE_MS}). */
   debounceMs?: number;
+  /** Time of the debounce before a changed file is re-read; {@link systemClock} by default. */
+  clock?: Clock;
 }
 
 /**
@@ -39,12 +43,12 @@ export class RingMatchmaker implements Matchmaker {
   private readonly next = new Map<string, number>();
   private readonly log: Logger;
   private watcher: FSWatcher | null = null;
-  private debounce: NodeJS.Timeout | null = null;
+  private debounce: Timer | null = null;
   private reloading: Promise<void> = Promise.resolve();
   private readonly warnedMissing = new Set<string>();
 
   constructor(private readonly opts: RingOptions) {
-    this.log = opts.log.child({ component: 'matchmaker', matchmaker: 'ring', ringfile: opts.ringfile });
+    this.log = opts.log.child({ matchmaker: 'ring', ringfile: opts.ringfile });
   }
 
   /** Load the ring; rejects with {@link RingFileError} when the file is unusable. */
@@ -57,7 +61,7 @@ export class RingMatchmaker implements Matchmaker {
   async stop(): Promise<void> {
     this.watcher?.close();
     this.watcher = null;
-    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce?.cancel();
     this.debounce = null;
     await this.reloading;
   }
@@ -131,11 +135,15 @@ export class RingMatchmaker implements Matchmaker {
     try {
       this.watcher = watch(dirname(this.opts.ringfile), { persistent: false }, (_event, file) => {
         if (file !== null && file.toString() !== name) return;
-        if (this.debounce) clearTimeout(this.debounce);
-        this.debounce = setTimeout(() => {
-          this.debounce = null;
-          void this.reload();
-        }, this.opts.debounceMs ?? DEFAULT_RING_RELOAD_DEBOUNCE_MS);
+        this.debounce?.cancel();
+        this.debounce = (this.opts.clock ?? systemClock).setTimeout(
+          () => {
+            this.debounce = null;
+            void this.reload();
+          },
+          this.opts.debounceMs ?? DEFAULT_RING_RELOAD_DEBOUNCE_MS,
+          { ref: false },
+        );
       });
       this.watcher.on('error', (err) => {
         this.log.warn({ err }, 'ring file watch failed; reload with SIGHUP');

@@ -1,8 +1,10 @@
-import { Dealer } from 'zeromq';
+import { Dealer, type Context } from 'zeromq';
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
+import { systemClock, type Clock, type Timer } from '../time/clock';
 import type { ServiceReply, ServiceRequest } from './service-protocol';
 import { MatchmakerServiceRefusedError, MatchmakerServiceUnavailableError } from './errors';
+import { every } from './periodic';
 
 /** Longest wait for any answer of the broker / topic scheduler service (ms). */
 export const DEFAULT_SERVICE_REQUEST_TIMEOUT_MS = 2000;
@@ -12,30 +14,58 @@ export const DEFAULT_SERVICE_PROBE_MS = 2000;
 type Body = ServiceRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 type OkReply = Extract<ServiceReply, { ok: true }>;
 
+export interface ServiceClientOptions {
+  /** `broker` or `topic_scheduler`: names counters and errors. */
+  service: string;
+  /** `tcp://<rpc_zmq_broker_ip>:<port>`. */
+  endpoint: string;
+  log: Logger;
+  counters: Counters;
+  /** Deadline of each request (ms), default {@link DEFAULT_SERVICE_REQUEST_TIMEOUT_MS}. */
+  timeoutMs?: number;
+  /** The daemon's ZeroMQ context; zeromq.js's global one when absent. */
+  context?: Context;
+  /** Time of the request deadlines; {@link systemClock} by default. */
+  clock?: Clock;
+}
+
 /**
  * Request/reply client of a matchmaker service (DEALER). Every request has
  * a deadline: a down or unreachable service yields
  * {@link MatchmakerServiceUnavailableError} within the timeout, never a hang.
  */
 export class ServiceClient {
+  readonly service: string;
+  readonly endpoint: string;
   private sock: Dealer | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: ServiceReply) => void }>();
   private sending: Promise<unknown> = Promise.resolve();
   private loop: Promise<void> = Promise.resolve();
+  private readonly log: Logger;
+  private readonly counters: Counters;
+  private readonly timeoutMs: number;
+  private readonly clock: Clock;
 
-  constructor(
-    readonly service: string,
-    readonly endpoint: string,
-    private readonly log: Logger,
-    private readonly counters: Counters,
-    private readonly timeoutMs = DEFAULT_SERVICE_REQUEST_TIMEOUT_MS,
-  ) {}
+  constructor(private readonly opts: ServiceClientOptions) {
+    this.service = opts.service;
+    this.endpoint = opts.endpoint;
+    this.log = opts.log;
+    this.counters = opts.counters;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_SERVICE_REQUEST_TIMEOUT_MS;
+    this.clock = opts.clock ?? systemClock;
+  }
 
   start(): void {
     // immediate: queue only on a live connection, so a down service makes
     // send() wait (bounded by sendTimeout) instead of piling up stale requests.
-    const sock = new Dealer({ linger: 0, immediate: true, sendTimeout: this.timeoutMs, sendHighWaterMark: 1000 });
+    const sock = new Dealer({
+      linger: 0,
+      immediate: true,
+      sendTimeout: this.timeoutMs,
+      sendHighWaterMark: 1000,
+      ...(this.opts.context ? { context: this.opts.context } : {}),
+    });
     sock.connect(this.endpoint);
     this.sock = sock;
     this.loop = this.receive(sock);
@@ -57,17 +87,17 @@ export class ServiceClient {
     if (!sock) throw new MatchmakerServiceUnavailableError(this.service, this.endpoint, 0, body.op);
     const id = this.nextId++;
     const payload = JSON.stringify({ ...body, id });
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Timer | undefined;
     const answer = new Promise<ServiceReply | null>((resolve) => {
       this.pending.set(id, { resolve });
-      timer = setTimeout(() => resolve(null), this.timeoutMs);
+      timer = this.clock.setTimeout(() => resolve(null), this.timeoutMs);
     });
     // One send in flight per socket; a failed send resolves the wait with null.
     this.sending = this.sending
       .then(() => sock.send(payload))
       .catch(() => this.pending.get(id)?.resolve({ ok: false, error: 'UNSENT', message: 'not sent' }));
     const reply = await answer;
-    clearTimeout(timer);
+    timer?.cancel();
     this.pending.delete(id);
     if (reply === null || (reply.ok === false && (reply.error === 'UNSENT' || reply.error === 'SHUTDOWN'))) {
       this.counters.inc(`matchmaker.${this.service}.timeouts`);
@@ -108,10 +138,17 @@ export interface RegisteringOptions {
   heartbeatFreq: number;
   /** `matchmaker_heartbeat_ttl` (s). */
   heartbeatTtl: number;
+  /** The matchmaker's logger: its creator binds `component` (the daemon: `matchmaker`). */
   log: Logger;
   counters: Counters;
+  /** Deadline of each request (ms), default {@link DEFAULT_SERVICE_REQUEST_TIMEOUT_MS}. */
   requestTimeoutMs?: number;
+  /** Period of the liveness probe (ms), default {@link DEFAULT_SERVICE_PROBE_MS}. */
   probeMs?: number;
+  /** The daemon's ZeroMQ context for the DEALER socket; zeromq.js's global one when absent. */
+  context?: Context;
+  /** Time of probes, heartbeats and request deadlines; {@link systemClock} by default. */
+  clock?: Clock;
 }
 
 /**
@@ -125,15 +162,25 @@ export class RegisteringClient {
   readonly client: ServiceClient;
   private readonly log: Logger;
   private readonly regs = new Map<string, { topic: string; host: string }>();
-  private timer: NodeJS.Timeout | null = null;
+  private readonly clock: Clock;
+  private timer: Timer | null = null;
   private lastBeat = 0;
   private ticking = false;
   /** null until the first answer or failure. */
   private available: boolean | null = null;
 
   constructor(private readonly opts: RegisteringOptions) {
-    this.log = opts.log.child({ component: 'matchmaker', matchmaker: opts.service, endpoint: opts.endpoint });
-    this.client = new ServiceClient(opts.service, opts.endpoint, this.log, opts.counters, opts.requestTimeoutMs);
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.log.child({ matchmaker: opts.service, endpoint: opts.endpoint });
+    this.client = new ServiceClient({
+      service: opts.service,
+      endpoint: opts.endpoint,
+      log: this.log,
+      counters: opts.counters,
+      timeoutMs: opts.requestTimeoutMs,
+      context: opts.context,
+      clock: this.clock,
+    });
   }
 
   /** False once the service failed to answer, until it answers again. */
@@ -144,12 +191,11 @@ export class RegisteringClient {
   async start(): Promise<void> {
     this.client.start();
     await this.tick();
-    this.timer = setInterval(() => void this.tick(), this.opts.probeMs ?? DEFAULT_SERVICE_PROBE_MS);
-    this.timer.unref();
+    this.timer = every(this.clock, this.opts.probeMs ?? DEFAULT_SERVICE_PROBE_MS, () => void this.tick());
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = null;
     if (!this.down) {
       for (const r of this.regs.values()) {
@@ -187,14 +233,14 @@ export class RegisteringClient {
     if (this.ticking) return;
     this.ticking = true;
     try {
-      const due = Date.now() - this.lastBeat >= this.opts.heartbeatFreq * 1000 || this.available !== true;
+      const due = this.clock.now() - this.lastBeat >= this.opts.heartbeatFreq * 1000 || this.available !== true;
       if (due && this.regs.size > 0) {
         const byHost = new Map<string, string[]>();
         for (const r of this.regs.values()) byHost.set(r.host, [...(byHost.get(r.host) ?? []), r.topic]);
         for (const [host, topics] of byHost) {
           await this.client.request({ op: 'heartbeat', host, topics, ttl: this.opts.heartbeatTtl });
         }
-        this.lastBeat = Date.now();
+        this.lastBeat = this.clock.now();
         this.opts.counters.inc(`matchmaker.${this.opts.service}.heartbeats`);
       } else {
         await this.client.request({ op: 'ping' });

@@ -1,6 +1,6 @@
 /**
  * The ONE codec for the legacy impl_zmq envelopes (docs/wire-protocol.md,
- * shared/vectors). Builds frames byte-identical to the legacy Python driver
+ * test/vectors). Builds frames byte-identical to the legacy Python driver
  * by splicing the shim's JSON texts (never parse + re-encode), and reads both
  * styles back into raw JSON texts.
  *

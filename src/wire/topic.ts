@@ -4,7 +4,7 @@
  * and which ipc file a topic maps to lives here, so no other module splits
  * topic strings by hand.
  *
- * Wire facts (docs/wire-protocol.md, shared/vectors):
+ * Wire facts (docs/wire-protocol.md, evidence in test/vectors):
  *  - bare `compute`; directed `compute.host1` (host = everything after the FIRST dot);
  *  - fanout `fanout~compute` before matchmaking, `fanout~compute.host1` after;
  *  - replies `zmq_replies.<caller host>`;

@@ -1,15 +1,13 @@
 /**
- * Loader for the golden captures in ../shared/vectors.
+ * Loader for the golden captures of legacy impl_zmq traffic in test/vectors
+ * (what they are: test/vectors/README.md; the protocol they show:
+ * docs/wire-protocol.md).
  *
- * Some capture files (the `call_raises` cases) are not strictly valid JSON:
- * a path redaction inside traceback text broke the escaping of the
- * `frames_utf8` / `decoded` convenience fields. The authoritative bytes are
- * `frames_b64`, which are intact, so this loader parses strictly when it can
- * and otherwise extracts the header fields and each message's `source` and
- * `frames_b64` by pattern.
+ * Every capture is strict JSON (test/vectors.test.ts keeps it so); the
+ * authoritative bytes of a message are its `frames_b64`.
  */
-import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
-import { join, resolve, relative } from 'node:path';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 
 export interface VectorMessage {
   source: string;
@@ -26,56 +24,29 @@ export interface Vector {
   messages: VectorMessage[];
 }
 
-/** Where the captures live: $NOVA_ZMQ_BRIDGE_VECTORS or ../shared/vectors beside the repo. */
+/** The captures ship with the repository: test/vectors. */
 export function vectorsDir(): string {
-  const fromEnv = process.env.NOVA_ZMQ_BRIDGE_VECTORS;
-  if (fromEnv) return resolve(fromEnv);
-  const candidates = [resolve(__dirname, '../../../shared/vectors'), resolve(__dirname, '../../shared/vectors'), resolve(process.cwd(), '../shared/vectors')];
-  for (const c of candidates) if (existsSync(c)) return c;
-  throw new Error(`golden vectors not found; set NOVA_ZMQ_BRIDGE_VECTORS (tried ${candidates.join(', ')})`);
-}
-
-function field(text: string, name: string): string {
-  const m = new RegExp(`"${name}":\\s*"([^"]*)"`).exec(text);
-  if (!m) throw new Error(`vector field ${name} missing`);
-  return m[1]!;
+  return resolve(__dirname, '..', 'vectors');
 }
 
 export function parseVector(text: string, file: string): Vector {
-  let doc: any = null;
+  let doc: any;
   try {
     doc = JSON.parse(text);
-  } catch {
-    doc = null;
-  }
-  if (doc) {
-    return {
-      file,
-      case: doc.case,
-      matchmaker: doc.matchmaker,
-      rpcZmqHost: doc.rpc_zmq_host,
-      topic: doc.topic,
-      messages: (doc.messages as any[]).map((m) => ({
-        source: m.source,
-        frames: (m.frames_b64 as string[]).map((b) => Buffer.from(b, 'base64')),
-      })),
-    };
-  }
-  const head = text.slice(0, text.indexOf('"messages"'));
-  const messages: VectorMessage[] = [];
-  const re = /"source":\s*"([^"]*)",\s*"nframes":\s*(\d+),\s*"frames_b64":\s*\[([^\]]*)\]/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const frames = (JSON.parse(`[${m[3]}]`) as string[]).map((b) => Buffer.from(b, 'base64'));
-    if (frames.length !== Number(m[2])) throw new Error(`${file}: nframes mismatch`);
-    messages.push({ source: m[1]!, frames });
+  } catch (err) {
+    throw new Error(`${file}: capture is not valid JSON (${(err as Error).message})`);
   }
   return {
     file,
-    case: field(head, 'case'),
-    matchmaker: field(head, 'matchmaker'),
-    rpcZmqHost: field(head, 'rpc_zmq_host'),
-    topic: field(head, 'topic'),
-    messages,
+    case: doc.case,
+    matchmaker: doc.matchmaker,
+    rpcZmqHost: doc.rpc_zmq_host,
+    topic: doc.topic,
+    messages: (doc.messages as any[]).map((m, i) => {
+      const frames = (m.frames_b64 as string[]).map((b) => Buffer.from(b, 'base64'));
+      if (frames.length !== m.nframes) throw new Error(`${file}: message ${i} has ${frames.length} frames, nframes says ${m.nframes}`);
+      return { source: m.source, frames };
+    }),
   };
 }
 

@@ -1,20 +1,23 @@
+import { systemClock, type Clock } from '../time/clock';
+
 /**
- * Live workers per topic, as the broker role / topic scheduler service knows
- * them: each (topic, host) registration lives until its own deadline, which
- * every register/heartbeat pushes forward by the client's ttl.
+ * Live workers per topic, as the broker role's services know them: each
+ * (topic, host) registration lives until its own deadline, which every
+ * register/heartbeat pushes forward by the client's ttl. Deadlines are read
+ * off the injected clock, so expiry is tested by moving a manual clock.
  */
 export class WorkerRegistry {
-  /** topic -> host -> expiry (ms since epoch). */
+  /** topic -> host -> expiry (ms since epoch, on {@link clock}). */
   private readonly topics = new Map<string, Map<string, number>>();
   private readonly next = new Map<string, number>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly clock: Pick<Clock, 'now'> = systemClock) {}
 
   /** Add or refresh `host` as a worker of `topic` for `ttlSeconds`. */
   refresh(topic: string, host: string, ttlSeconds: number): void {
     let hosts = this.topics.get(topic);
     if (!hosts) this.topics.set(topic, (hosts = new Map()));
-    hosts.set(host, this.now() + ttlSeconds * 1000);
+    hosts.set(host, this.clock.now() + ttlSeconds * 1000);
   }
 
   remove(topic: string, host: string): void {
@@ -28,7 +31,7 @@ export class WorkerRegistry {
   live(topic: string): string[] {
     const hosts = this.topics.get(topic);
     if (!hosts) return [];
-    const now = this.now();
+    const now = this.clock.now();
     for (const [h, until] of hosts) if (until <= now) hosts.delete(h);
     if (hosts.size === 0) this.topics.delete(topic);
     return [...hosts.keys()].sort();

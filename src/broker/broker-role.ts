@@ -1,11 +1,13 @@
+import type { Context } from 'zeromq';
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
 import type { FrameSender } from '../sender/types';
 import type { InboundMessage, LocalSink } from '../receiver/sink';
 import { FANOUT_PREFIX, REPLY_PREFIX, directedTopic, splitDirected } from '../wire/topic';
+import { tcpEndpoint } from '../wire/endpoints';
+import { systemClock, type Clock } from '../time/clock';
 import { WorkerRegistry } from './registry';
 import { MatchmakerService } from './service';
-import { tcpEndpoint } from '../wire/endpoints';
 
 export interface BrokerRoleOptions {
   /** `rpc_zmq_bind_address` resolved (`*` or an IP). */
@@ -14,10 +16,15 @@ export interface BrokerRoleOptions {
   brokerPort: number;
   /** `[zmq_bridge] scheduler_port`. */
   schedulerPort: number;
+  /** This part's logger: its creator binds `component` (the daemon: `broker-role`). */
   log: Logger;
   counters: Counters;
   /** Hands the re-addressed message to the chosen host's receiver. */
   sender: FrameSender;
+  /** The daemon's ZeroMQ context for both services' sockets; zeromq.js's global one when absent. */
+  context?: Context;
+  /** Time of the registrations' expiry (`matchmaker_heartbeat_ttl` of each client); {@link systemClock} by default. */
+  clock?: Clock;
 }
 
 /**
@@ -33,20 +40,29 @@ export interface BrokerRoleOptions {
  */
 export class BrokerRole implements LocalSink {
   readonly name = 'broker-role';
-  readonly registry = new WorkerRegistry();
+  readonly registry: WorkerRegistry;
   private readonly services: MatchmakerService[];
   private readonly log: Logger;
 
   constructor(private readonly opts: BrokerRoleOptions) {
-    this.log = opts.log.child({ component: 'broker-role' });
-    const bind = opts.bindAddress;
-    this.services = [
-      new MatchmakerService('broker', tcpEndpoint(bind, opts.brokerPort), this.registry, opts.log, opts.counters),
-      new MatchmakerService('scheduler', tcpEndpoint(bind, opts.schedulerPort), this.registry, opts.log, opts.counters),
-    ];
+    this.log = opts.log;
+    this.registry = new WorkerRegistry(opts.clock ?? systemClock);
+    const service = (name: 'broker' | 'scheduler', port: number) =>
+      new MatchmakerService({
+        name,
+        endpoint: tcpEndpoint(opts.bindAddress, port),
+        registry: this.registry,
+        log: opts.log,
+        counters: opts.counters,
+        context: opts.context,
+      });
+    this.services = [service('broker', opts.brokerPort), service('scheduler', opts.schedulerPort)];
   }
 
-  /** Bind both services; rejects (after closing what was bound) when a port is taken. */
+  /**
+   * Bind both services; rejects with BrokerPortInUseError / BrokerBindFailedError
+   * (broker/errors.ts, CLI exit 3) after closing what was bound.
+   */
   async start(): Promise<void> {
     const started: MatchmakerService[] = [];
     try {

@@ -1,12 +1,31 @@
-import { Router } from 'zeromq';
+import { Router, type Context } from 'zeromq';
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
-import { parseRequest, type ServiceReply, type ServiceRequest } from './service-protocol';
+import { parseRequest, type ServiceReply, type ServiceRequest } from '../matchmaker/service-protocol';
 import type { WorkerRegistry } from './registry';
+import { BrokerBindFailedError, BrokerPortInUseError, type BrokerServiceName } from './errors';
+
+export interface MatchmakerServiceOptions {
+  /** `broker` (`[zmq_bridge] broker_port`) or `scheduler` (`[zmq_bridge] scheduler_port`): names counters, logs, errors. */
+  name: BrokerServiceName;
+  /** `tcp://<rpc_zmq_bind_address>:<port>`. */
+  endpoint: string;
+  /** Shared by both services of one broker role. */
+  registry: WorkerRegistry;
+  /** The broker role's logger (component already bound by its creator). */
+  log: Logger;
+  counters: Counters;
+  /** The daemon's ZeroMQ context; zeromq.js's global one when absent. */
+  context?: Context;
+}
 
 /**
  * The matchmaker service of a broker-role daemon: answers registrations,
- * heartbeats and worker look-ups (service-protocol.ts) on a ROUTER socket.
+ * heartbeats and worker look-ups on a ROUTER socket. The wire format is
+ * src/matchmaker/service-protocol.ts, shared with the clients (the broker and
+ * topic scheduler matchmakers); it lives with them so that src/matchmaker
+ * never depends on this folder.
+ *
  * The broker role runs one on `[zmq_bridge] broker_port` and one on
  * `[zmq_bridge] scheduler_port`, sharing one {@link WorkerRegistry}.
  */
@@ -15,25 +34,30 @@ export class MatchmakerService {
   private sending: Promise<void> = Promise.resolve();
   private loop: Promise<void> = Promise.resolve();
   private readonly log: Logger;
+  private readonly name: BrokerServiceName;
+  private readonly endpoint: string;
+  private readonly registry: WorkerRegistry;
+  private readonly counters: Counters;
 
-  constructor(
-    private readonly name: 'broker' | 'scheduler',
-    private readonly endpoint: string,
-    private readonly registry: WorkerRegistry,
-    log: Logger,
-    private readonly counters: Counters,
-  ) {
-    this.log = log.child({ component: `matchmaker-${name}-service`, endpoint });
+  constructor(private readonly opts: MatchmakerServiceOptions) {
+    this.name = opts.name;
+    this.endpoint = opts.endpoint;
+    this.registry = opts.registry;
+    this.counters = opts.counters;
+    this.log = opts.log.child({ service: opts.name, endpoint: opts.endpoint });
   }
 
-  /** Bind; rejects when the port is taken or the address is not local. */
+  /** Bind; rejects with {@link BrokerPortInUseError} or {@link BrokerBindFailedError}. */
   async start(): Promise<void> {
-    const sock = new Router({ linger: 0 });
+    const sock = new Router({ linger: 0, ...(this.opts.context ? { context: this.opts.context } : {}) });
     try {
       await sock.bind(this.endpoint);
     } catch (err) {
       sock.close();
-      throw err;
+      const code = (err as { code?: string }).code;
+      throw code === 'EADDRINUSE'
+        ? new BrokerPortInUseError(this.name, this.endpoint, err)
+        : new BrokerBindFailedError(this.name, this.endpoint, err);
     }
     this.sock = sock;
     this.loop = this.serve(sock);
