@@ -4,37 +4,23 @@
  * restart it on the same port) from the test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { freeTcpPort, isAddressInUse, PORT_PICK_ATTEMPTS } from './ports';
 
 export const REDIS_SERVER = '/usr/bin/redis-server';
-/** A port range for tests that still pick Redis ports from a range ({@link freePort}); {@link RedisServer.start} asks the OS. */
+/** The Redis tests' former port range, still passed to {@link freePort} by some callers (unused). */
 export const REDIS_PORT_MIN = 21900;
 export const REDIS_PORT_MAX = 21999;
 /** How long to wait for redis-server to accept connections (ms). */
 const START_TIMEOUT_MS = 10000;
 
-function portFree(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, host, () => srv.close(() => resolve(true)));
-  });
-}
-
 /**
- * A free port in [min, max], starting at a random offset so parallel runs
- * rarely collide. Prefer an OS-assigned port (test/support/ports.ts) where
- * nothing requires a range.
+ * A free port on `host`, chosen by the OS. The range arguments are what
+ * callers used to pass when ports came from fixed per-suite ranges (which
+ * parallel runs shared, and collided in); they are no longer used - new code
+ * calls `freeTcpPort` (test/support/ports.ts) directly.
  */
-export async function freePort(min: number, max: number, host = '127.0.0.1'): Promise<number> {
-  const span = max - min + 1;
-  const off = Math.floor(Math.random() * span);
-  for (let i = 0; i < span; i++) {
-    const p = min + ((off + i) % span);
-    if (await portFree(p, host)) return p;
-  }
-  throw new Error(`no free port in ${min}-${max} on ${host}`);
+export async function freePort(_min?: number, _max?: number, host = '127.0.0.1'): Promise<number> {
+  return freeTcpPort(host);
 }
 
 export class RedisServer {
