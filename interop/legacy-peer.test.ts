@@ -1,24 +1,22 @@
 // A legacy impl_zmq node (Debian python3 + pyzmq, frames built with
-// json.dumps, its own receiver PULL on 127.0.0.4) talking to a bridge daemon
-// on 127.0.0.2 with shim RPC servers and clients: the frames each side sees
+// json.dumps, its own receiver PULL on address P) talking to a bridge daemon
+// on address A with shim RPC servers and clients: the frames each side sees
 // must be those of the golden captures (local/call.json, cast.json).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { Hosts, Peer, PYDIR, type Peer as PeerT } from './support/shim-hosts';
+import { ShimHosts, SYSTEM_PY, type Peer as PeerT } from './support/shim-hosts';
 import { loadVectors, type Vector } from '../test/support/vectors';
 
-const A = '127.0.0.2';
-const P = '127.0.0.4'; // the legacy node
-const C = '127.0.0.5'; // a legacy host whose receiver is a bridge daemon
-const PORT = 25100;
-const SYSTEM_PY = '/usr/bin/python3';
+// Addresses of the cluster's block, set in before():
+let A = ''; // a bridge daemon with shim servers and clients
+let C = ''; // a legacy host whose receiver is a bridge daemon
+let P = ''; // the legacy node (no daemon: it binds the port itself)
+let PORT = 0;
 // The captures' context, key order included.
 const CTX = { user_id: 'u-anchor', project_id: 'p-anchor', request_id: 'req-00000000-0000-0000-0000-000000000001' };
 
-let hosts: Hosts;
+let hosts: ShimHosts;
 let legacy: PeerT;
 let relay: PeerT; // legacy consumer on C's ipc sockets
 let srvA: PeerT;
@@ -38,16 +36,17 @@ function send(cmd: object): void {
 
 before(async () => {
   for (const v of loadVectors()) vectors.set(v.file, v);
-  hosts = new Hosts(PORT, [A, C], { ltopic: [A], anchor: [P], relay: [C], 'notifications-info': [P] });
-  await hosts.startDaemon(hosts.host(A));
-  await hosts.startDaemon(hosts.host(C));
+  hosts = await ShimHosts.start({
+    hosts: 2,
+    spareAddrs: 1,
+    matchmaker: { kind: 'ring', ring: ([a, c, p]) => ({ ltopic: [a!], anchor: [p!], relay: [c!], 'notifications-info': [p!] }) },
+  });
+  [A, C] = hosts.addrs as [string, string];
+  P = hosts.spareAddrs[0]!;
+  PORT = hosts.port;
   srvA = await hosts.startPeer('rpc_server.py', [hosts.host(A).conf, 'ltopic', A, 'srvA', 'threading']);
-  const proc = spawn(SYSTEM_PY, [join(PYDIR, 'legacy_peer.py'), P, String(PORT)], { stdio: ['pipe', 'pipe', 'pipe'] });
-  legacy = new Peer(proc);
-  await legacy.waitFor((e) => e.event === 'ready');
-  const relayProc = spawn(SYSTEM_PY, [join(PYDIR, 'legacy_peer.py'), C, String(PORT), hosts.host(C).ipcDir, 'relay'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  relay = new Peer(relayProc);
-  await relay.waitFor((e) => e.event === 'ready');
+  legacy = await hosts.startPeer('legacy_peer.py', [P, String(PORT)], { python: SYSTEM_PY });
+  relay = await hosts.startPeer('legacy_peer.py', [C, String(PORT), hosts.host(C).ipcDir, 'relay'], { python: SYSTEM_PY });
 });
 
 after(async () => {

@@ -1,46 +1,23 @@
 /**
  * The registering matchmakers end to end with real oslo.messaging RPC
- * servers and clients through the shim: daemons (the real CLI) on
- * 127.0.0.2..4; servers on .2 and .3 register their topic through their
- * daemon's listener registry; a client on .4 calls the bare topic and fans
- * out. Redis: a real redis-server. Broker: .4 runs the broker role.
+ * servers and clients through the shim: daemons (the real CLI) on three
+ * loopback addresses A, B, C; servers on A and B register their topic
+ * through their daemon's listener registry; a client on C calls the bare
+ * topic and fans out. Redis: a real redis-server. Broker: C runs the broker role.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { Hosts, type Peer } from './support/shim-hosts';
+import { ShimHosts, type Peer, type ShimHostsOptions } from './support/shim-hosts';
 import { RedisServer } from '../test/support/redis';
-import { ADDRS, SERVICE_PORT_MAX, SERVICE_PORT_MIN, portOnAll } from './support/matchmaker-hosts';
 
-const RECEIVER_PORT_MIN = 21300;
-const RECEIVER_PORT_MAX = 21399;
-const [A, B, C] = ADDRS as [string, string, string];
+const HEARTBEAT = { freqS: 1, ttlS: 3 };
 
-function conf(h: { addr: string; ipcDir: string }, port: number, extra: string[]): string {
-  return [
-    '[DEFAULT]',
-    'transport_url = zmq://',
-    `rpc_zmq_bind_address = ${h.addr}`,
-    `rpc_zmq_host = ${h.addr}`,
-    `rpc_zmq_port = ${port}`,
-    `rpc_zmq_ipc_dir = ${h.ipcDir}`,
-    'rpc_response_timeout = 30',
-    'matchmaker_heartbeat_freq = 1',
-    'matchmaker_heartbeat_ttl = 3',
-    ...extra,
-    '',
-  ].join('\n');
-}
-
-async function cluster(extra: (addr: string) => string[]): Promise<{ hosts: Hosts; servers: Peer[] }> {
-  const port = await portOnAll(RECEIVER_PORT_MIN, RECEIVER_PORT_MAX);
-  const hosts = new Hosts(port, ADDRS, {});
+/** Three hosts (the broker-role host C first, so the others find it at once) and servers on A and B. */
+async function cluster(matchmaker: ShimHostsOptions['matchmaker']): Promise<{ hosts: ShimHosts; servers: Peer[] }> {
+  const hosts = await ShimHosts.start({ hosts: 3, matchmaker, heartbeat: HEARTBEAT, startOrder: [2, 0, 1] });
   const servers: Peer[] = [];
   try {
-    for (const h of hosts.hosts) writeFileSync(h.conf, conf(h, port, extra(h.addr)));
-    // The broker-role host first, so the others find it at once.
-    for (const addr of [C, A, B]) await hosts.startDaemon(hosts.host(addr));
-    for (const addr of [A, B]) {
+    for (const addr of hosts.addrs.slice(0, 2)) {
       servers.push(await hosts.startPeer('rpc_server.py', [hosts.host(addr).conf, 'mmt', addr, `srv-${addr}`, 'threading']));
     }
   } catch (err) {
@@ -50,7 +27,8 @@ async function cluster(extra: (addr: string) => string[]): Promise<{ hosts: Host
   return { hosts, servers };
 }
 
-async function spreadAndFanout(hosts: Hosts, servers: Peer[]): Promise<void> {
+async function spreadAndFanout(hosts: ShimHosts, servers: Peer[]): Promise<void> {
+  const [A, B, C] = hosts.addrs as [string, string, string];
   const client = (...args: string[]) => hosts.run('rpc_client.py', [hosts.host(C).conf, ...args]);
   const seen: string[] = [];
   for (let i = 0; i < 4; i++) {
@@ -65,11 +43,11 @@ async function spreadAndFanout(hosts: Hosts, servers: Peer[]): Promise<void> {
 
 describe('redis matchmaker with oslo.messaging servers through the shim', () => {
   let redis: RedisServer;
-  let hosts: Hosts;
+  let hosts: ShimHosts;
   let servers: Peer[] = [];
   before(async () => {
     redis = await RedisServer.start();
-    ({ hosts, servers } = await cluster(() => ['rpc_zmq_matchmaker = redis', '[matchmaker_redis]', 'host = 127.0.0.1', `port = ${redis.port}`]));
+    ({ hosts, servers } = await cluster({ kind: 'redis', redis: { host: redis.host, port: redis.port } }));
   });
   after(async () => {
     for (const s of servers) await s.stop().catch(() => undefined);
@@ -81,20 +59,11 @@ describe('redis matchmaker with oslo.messaging servers through the shim', () => 
 });
 
 describe('broker matchmaker with oslo.messaging servers through the shim', () => {
-  let hosts: Hosts;
+  let hosts: ShimHosts;
   let servers: Peer[] = [];
   before(async () => {
-    const brokerPort = await portOnAll(SERVICE_PORT_MIN, SERVICE_PORT_MAX, [C]);
-    let schedulerPort = await portOnAll(SERVICE_PORT_MIN, SERVICE_PORT_MAX, [C]);
-    while (schedulerPort === brokerPort) schedulerPort = await portOnAll(SERVICE_PORT_MIN, SERVICE_PORT_MAX, [C]);
-    ({ hosts, servers } = await cluster((addr) => [
-      'rpc_zmq_matchmaker = MatchMakerBroker',
-      `rpc_zmq_broker_ip = ${C}`,
-      '[zmq_bridge]',
-      `broker_port = ${brokerPort}`,
-      `scheduler_port = ${schedulerPort}`,
-      `broker_role = ${addr === C}`,
-    ]));
+    // the legacy class name, as old nova.conf files spell it
+    ({ hosts, servers } = await cluster({ kind: 'broker', raw: 'MatchMakerBroker', brokerHost: 2 }));
   });
   after(async () => {
     for (const s of servers) await s.stop().catch(() => undefined);

@@ -11,8 +11,8 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { writeFileSync, mkdirSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadVectors } from '../test/support/vectors';
-import { makeIpcDir, randomPort, removeDir } from '../test/support/config';
-import { waitFor } from '../test/support/zmq-helpers';
+import { freeTcpPort, makeIpcDir, removeDir } from '../test/support/config';
+import { waitFor } from '../test/support/wait';
 
 const PYTHON = '/usr/bin/python3';
 const root = join(__dirname, '..');
@@ -61,7 +61,8 @@ describe('receiver interop with legacy Python peers', () => {
     dir = makeIpcDir();
     ipcDir = join(dir, 'ipc');
     mkdirSync(ipcDir);
-    port = randomPort();
+    // receiver_peer.py sends to 127.0.0.1; the daemon binds the port the OS picked there.
+    port = await freeTcpPort('127.0.0.1');
     const conf = join(dir, 'nova.conf');
     writeFileSync(
       conf,

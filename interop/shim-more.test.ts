@@ -1,15 +1,14 @@
-// More of the shim against live daemons on 127.0.0.2 (A) / 127.0.0.3 (B):
+// More of the shim against live daemons on two loopback addresses (A, B):
 // notifications (both notifier drivers, pools), the legacy impl_zmq module
 // API, a transport used across os.fork(), and the client's daemon restarting
 // under an in-flight call.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Hosts, type Peer } from './support/shim-hosts';
+import { ShimHosts, type Peer } from './support/shim-hosts';
 
-const A = '127.0.0.2';
-const B = '127.0.0.3';
-const PORT = 25300;
-let hosts: Hosts;
+let A = '';
+let B = '';
+let hosts: ShimHosts;
 let l1: Peer; // pool p1
 let l2: Peer; // pool p2
 let l3: Peer; // pool p1 too
@@ -18,11 +17,14 @@ let legB: Peer;
 let rpcB: Peer;
 
 before(async () => {
-  hosts = new Hosts(PORT, [A, B], {
-    'nzbnotes-info': [B], 'nzbnotes-error': [B], nzbleg: [A, B], nzbrpc: [B], nzbfork: [A],
+  hosts = await ShimHosts.start({
+    hosts: 2,
+    matchmaker: {
+      kind: 'ring',
+      ring: ([a, b]) => ({ 'nzbnotes-info': [b!], 'nzbnotes-error': [b!], nzbleg: [a!, b!], nzbrpc: [b!], nzbfork: [a!] }),
+    },
   });
-  await hosts.startDaemon(hosts.host(A));
-  await hosts.startDaemon(hosts.host(B));
+  [A, B] = hosts.addrs as [string, string];
   const confB = hosts.host(B).conf;
   l1 = await hosts.startPeer('notify_listener.py', [confB, 'nzbnotes', 'p1', 'L1']);
   l2 = await hosts.startPeer('notify_listener.py', [confB, 'nzbnotes', 'p2', 'L2']);
@@ -137,9 +139,7 @@ for (const [mode, secs] of [['threading', 7], ['eventlet', 8]] as const) {
     const running = hosts.run('shim_more.py', ['restart', hosts.host(A).conf, 'nzbleg', B, String(secs),
       ...(mode === 'eventlet' ? ['--eventlet'] : [])]);
     await legB.waitFor((e) => e.event === 'sleeping' && e.seconds === secs, 30_000);
-    const h = hosts.host(A);
-    await hosts.stopDaemon(h);
-    await hosts.startDaemon(h);
+    await hosts.restartDaemon(A);
     const r = await running;
     t.diagnostic(JSON.stringify({ inflight_error: r.inflight_error?.type, retry_errors: r.retry_errors, attempts: r.attempts }));
     assert.equal(r.inflight, undefined, 'the in-flight call cannot have a result');
@@ -153,9 +153,7 @@ for (const [mode, secs] of [['threading', 7], ['eventlet', 8]] as const) {
 }
 
 test("restart of the listeners' daemon: notification pools re-register by themselves", async () => {
-  const h = hosts.host(B);
-  await hosts.stopDaemon(h);
-  await hosts.startDaemon(h);
+  await hosts.restartDaemon(B);
   // Notifications are fire-and-forget: one sent before the listeners are back
   // goes to the legacy ipc socket, so send until each pool has one.
   const got = (p: Peer, tag: string) => notes(p, tag).length > 0;

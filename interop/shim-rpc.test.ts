@@ -1,21 +1,20 @@
 // The shim between two hosts on one machine: oslo.messaging RPCServers and
-// RPCClients (transport_url = zmq://) on daemons bound to 127.0.0.2 / 127.0.0.3.
+// RPCClients (transport_url = zmq://) on daemons bound to two loopback
+// addresses (A, B) of a cluster.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Hosts, type Peer } from './support/shim-hosts';
+import { ShimHosts, type Peer } from './support/shim-hosts';
 
-const A = '127.0.0.2';
-const B = '127.0.0.3';
-const PORT = 22100;
-let hosts: Hosts;
+let A = '';
+let B = '';
+let hosts: ShimHosts;
 let srvB: Peer; // threading executor, topic itopic + ifan on B
 let fanA: Peer; // eventlet executor, topic ifan on A
 let fanB2: Peer; // second ifan server on B
 
 before(async () => {
-  hosts = new Hosts(PORT, [A, B], { itopic: [B], ifan: [A, B] });
-  await hosts.startDaemon(hosts.host(A));
-  await hosts.startDaemon(hosts.host(B));
+  hosts = await ShimHosts.start({ hosts: 2, matchmaker: { kind: 'ring', ring: ([a, b]) => ({ itopic: [b!], ifan: [a!, b!] }) } });
+  [A, B] = hosts.addrs as [string, string];
   srvB = await hosts.startPeer('rpc_server.py', [hosts.host(B).conf, 'itopic', B, 'srvB', 'threading']);
   fanA = await hosts.startPeer('rpc_server.py', [hosts.host(A).conf, 'ifan', A, 'fanA', 'eventlet']);
   fanB2 = await hosts.startPeer('rpc_server.py', [hosts.host(B).conf, 'ifan', 'other', 'fanB2', 'threading']);
@@ -97,9 +96,7 @@ test('call-monitor: heartbeats keep a call alive past its monitor timeout', asyn
 });
 
 test('daemon restart: the server side re-registers by itself', async () => {
-  const h = hosts.host(B);
-  await hosts.stopDaemon(h);
-  await hosts.startDaemon(h);
+  await hosts.restartDaemon(B);
   const r = await clientA('whoami_retry', 'itopic', B, '20');
   assert.equal(r.whoami, 'srvB');
 });

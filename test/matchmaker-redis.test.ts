@@ -6,6 +6,7 @@ import { RedisMatchmaker } from '../src/matchmaker/redis';
 import { Counters } from '../src/metrics/counters';
 import { silentLogger } from '../src/log';
 import { RedisServer, freePort, REDIS_PORT_MIN, REDIS_PORT_MAX } from './support/redis';
+import { waitFor } from './support/wait';
 import { ManualClock } from './support/manual-clock';
 import type { Logger } from '../src/log';
 
@@ -25,14 +26,6 @@ after(async () => {
   raw.destroy();
   await server.stop();
 });
-
-async function waitFor(pred: () => Promise<boolean> | boolean, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function mm(opts: { ttl?: number; freq?: number; port?: number; counters?: Counters; clock?: ManualClock; log?: Logger } = {}) {
   const m = new RedisMatchmaker({

@@ -10,20 +10,13 @@ import { parseRing, loadRingFile } from '../src/matchmaker/ring-file';
 import { RingFileError } from '../src/matchmaker/errors';
 import { Counters } from '../src/metrics/counters';
 import { silentLogger } from '../src/log';
+import { waitFor } from './support/wait';
 import { createMatchmaker } from '../src/matchmaker/factory';
 import { ManualClock } from './support/manual-clock';
 import { testConfig } from './support/config';
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'nzb-mmring-'));
-}
-
-async function waitFor(pred: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function ringProblem(text: string): string {

@@ -16,6 +16,7 @@ import type { Clock } from '../src/time/clock';
 import { Counters } from '../src/metrics/counters';
 import { silentLogger } from '../src/log';
 import { freePort } from './support/redis';
+import { waitFor } from './support/wait';
 import { testConfig } from './support/config';
 import { ManualClock } from './support/manual-clock';
 
@@ -25,14 +26,6 @@ const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
-
-async function waitFor(pred: () => Promise<boolean> | boolean, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** A real FrameSender over ZeroMQ PUSH sockets to `tcp://<host>:<port>`. */
 class PushSender implements FrameSender {

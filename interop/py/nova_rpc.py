@@ -7,7 +7,9 @@ finds the daemon through `[DEFAULT] rpc_zmq_ipc_dir`, the client through
 `[zmq_bridge] local_socket`), loads it with nova.config.parse_args (which runs
 nova.rpc.init) and uses nova.rpc.get_server / get_client with Nova's
 RequestContext and NovaObjectSerializer. The server prints JSON event lines
-(ready, cast) until stdin closes; the client prints one JSON result line.
+(ready, cast) until stdin closes; the client prints one JSON result line with
+one key per feature (context, objects, exceptions, call_monitor, cast,
+notifications): that feature's result, or {"error": ...} if it failed.
 """
 import nova.monkey_patch  # noqa: F401 - as every Nova service: eventlet first
 
@@ -26,7 +28,7 @@ from nova import objects  # noqa: E402
 from nova.objects import base as objects_base  # noqa: E402
 from nova import rpc  # noqa: E402
 
-from scriptio import report_and_exit  # noqa: E402
+from scriptio import describe, report_and_exit  # noqa: E402
 
 CONF = nova.conf.CONF
 ROLE, WORKDIR, WHERE, TOPIC, SERVER = sys.argv[1:6]
@@ -116,6 +118,18 @@ def heartbeats_seen():
     return int(answer["counters"].get("replies.heartbeats", 0))
 
 
+def feature(out, name, fn):
+    """Run one feature's steps; its result, or what failed, goes under out[name].
+
+    Each feature is reported on its own so the test names the one that broke;
+    the later features still run after an earlier one failed.
+    """
+    try:
+        out[name] = fn()
+    except Exception as exc:  # noqa: BLE001 - reported to the test
+        out[name] = {"error": describe(exc)}
+
+
 def client():
     load()
     ctxt = nova_context.RequestContext(user_id="u-nova", project_id="p-nova",
@@ -123,29 +137,49 @@ def client():
     target = messaging.Target(topic=TOPIC, server=SERVER, version="1.0")
     cl = rpc.get_client(target, serializer=objects_base.NovaObjectSerializer())
     out = {"request_id": ctxt.request_id}
-    out["whoami"] = cl.call(ctxt, "whoami")
-    tag = cl.call(ctxt, "tag_roundtrip", tag=objects.Tag(resource_id="inst-1", tag="gold"))
-    out["tag"] = {"type": type(tag).__name__, "resource_id": tag.resource_id, "tag": tag.tag}
-    try:
-        cl.call(ctxt, "not_found", name="inst-404")
-        out["not_found"] = None
-    except Exception as exc:  # noqa: BLE001 - reported to the test
-        out["not_found"] = {"type": type(exc).__name__, "str": str(exc),
-                            "is_instance_not_found": isinstance(exc, exception.InstanceNotFound),
-                            "kwargs": {k: v for k, v in getattr(exc, "kwargs", {}).items()
-                                       if isinstance(v, (str, int))}}
-    # Nova's long-running calls: call_monitor_timeout (long_rpc_timeout style);
-    # the eventlet server heartbeats while the method sleeps past the monitor.
-    slow = cl.prepare(timeout=30, call_monitor_timeout=2)
-    beats = heartbeats_seen()
-    out["slow"] = slow.call(ctxt, "slow", seconds=5)
-    out["heartbeats"] = heartbeats_seen() - beats
-    cl.cast(ctxt, "record", note="nova-cast-1")
-    # Nova's notifiers (nova.rpc.init built them on the same zmq:// transport)
-    rpc.get_notifier("compute", host="nzb-host").info(
-        ctxt, "aggregate.create.start", {"name": "agg-1", "f": 1.0})
-    rpc.get_versioned_notifier("nova-compute:nzb-host").info(
-        ctxt, "aggregate.create.start", {"nova_object.name": "AggregatePayload", "f": 1.0})
+
+    def context():
+        return {"whoami": cl.call(ctxt, "whoami")}
+
+    def objects_():
+        tag = cl.call(ctxt, "tag_roundtrip", tag=objects.Tag(resource_id="inst-1", tag="gold"))
+        return {"tag": {"type": type(tag).__name__, "resource_id": tag.resource_id, "tag": tag.tag}}
+
+    def exceptions():
+        try:
+            cl.call(ctxt, "not_found", name="inst-404")
+            return {"not_found": None}
+        except Exception as exc:  # noqa: BLE001 - this failure is the feature
+            return {"not_found": {
+                "type": type(exc).__name__, "str": str(exc),
+                "is_instance_not_found": isinstance(exc, exception.InstanceNotFound),
+                "kwargs": {k: v for k, v in getattr(exc, "kwargs", {}).items()
+                           if isinstance(v, (str, int))}}}
+
+    def call_monitor():
+        # Nova's long-running calls: call_monitor_timeout (long_rpc_timeout style);
+        # the eventlet server heartbeats while the method sleeps past the monitor.
+        slow = cl.prepare(timeout=30, call_monitor_timeout=2)
+        beats = heartbeats_seen()
+        result = slow.call(ctxt, "slow", seconds=5)
+        return {"slow": result, "heartbeats": heartbeats_seen() - beats}
+
+    def cast():
+        cl.cast(ctxt, "record", note="nova-cast-1")
+        return {"sent": True}
+
+    def notifications():
+        # Nova's notifiers (nova.rpc.init built them on the same zmq:// transport)
+        rpc.get_notifier("compute", host="nzb-host").info(
+            ctxt, "aggregate.create.start", {"name": "agg-1", "f": 1.0})
+        rpc.get_versioned_notifier("nova-compute:nzb-host").info(
+            ctxt, "aggregate.create.start", {"nova_object.name": "AggregatePayload", "f": 1.0})
+        return {"sent": True}
+
+    for name, fn in (("context", context), ("objects", objects_), ("exceptions", exceptions),
+                     ("call_monitor", call_monitor), ("cast", cast),
+                     ("notifications", notifications)):
+        feature(out, name, fn)
     rpc.cleanup()
     return out
 

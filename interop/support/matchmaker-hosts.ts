@@ -1,55 +1,39 @@
 /**
- * Several hosts on one machine for the matchmaker interop tests: per
- * loopback address (127.0.0.2..4) a real Daemon (receiver -> legacy ipc
- * sockets) with its own ipc dir and the same port, the matchmaker under test
- * with a real Sender (persistent PUSH connections to each host's receiver),
- * and a legacy-protocol Python consumer (Debian's python3 + pyzmq) reading
- * that host's ipc sockets the way an impl_zmq service does.
+ * Several hosts on one machine for the matchmaker interop tests, on the
+ * shared cluster helper (test/support/cluster.ts): per host (a loopback
+ * address of the cluster's block, its own ipc dir, the common port) a real
+ * in-process Daemon (receiver -> legacy ipc sockets), the matchmaker under
+ * test with a real Sender (persistent PUSH connections to each host's
+ * receiver), the broker role where the cluster's config puts it, and a
+ * legacy-protocol Python consumer (Debian's python3 + pyzmq) reading that
+ * host's ipc sockets the way an impl_zmq service does.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Daemon } from '../../src/daemon';
+import { BrokerRole } from '../../src/broker/broker-role';
 import { Sender } from '../../src/sender/sender';
 import { createMatchmaker } from '../../src/matchmaker/factory';
 import type { Matchmaker } from '../../src/matchmaker/types';
 import type { BridgeConfig } from '../../src/config/types';
-import type { LocalSink } from '../../src/receiver/sink';
 import { Counters } from '../../src/metrics/counters';
 import { silentLogger } from '../../src/log';
-import { testConfig } from '../../test/support/config';
-import { freePort } from '../../test/support/redis';
+import {
+  Cluster,
+  REPO_ROOT,
+  inProcessDaemon,
+  stopChild,
+  type ClusterHost,
+  type ClusterOptions,
+  type DaemonLauncher,
+  type InProcessDaemon,
+  type RunningDaemon,
+} from '../../test/support/cluster';
+import { waitFor } from '../../test/support/wait';
 
-export const ROOT = join(__dirname, '..', '..');
 export const PYTHON = '/usr/bin/python3';
-export const ADDRS = ['127.0.0.2', '127.0.0.3', '127.0.0.4'];
-/** Receiver ports of these tests (inside the matchmaker range 21000-21999). */
-export const RECEIVER_PORT_MIN = 21100;
-export const RECEIVER_PORT_MAX = 21199;
-/** Broker / scheduler service ports of these tests. */
-export const SERVICE_PORT_MIN = 21200;
-export const SERVICE_PORT_MAX = 21299;
-
-/** A port free on every address. */
-export async function portOnAll(min: number, max: number, addrs = ADDRS): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const p = await freePort(min, max, addrs[0]);
-    let ok = true;
-    for (const a of addrs.slice(1)) if ((await freePort(p, p, a).catch(() => -1)) !== p) ok = false;
-    if (ok) return p;
-  }
-  throw new Error(`no port free on all of ${addrs.join(', ')} in ${min}-${max}`);
-}
-
-export async function waitFor(pred: () => Promise<boolean> | boolean, ms = 15000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`${what} not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const CONSUMER = join(REPO_ROOT, 'interop', 'support', 'matchmaker_consumer.py');
+const CHILD = join(REPO_ROOT, 'interop', 'support', 'matchmaker_child.ts');
 
 export interface Received {
   via: 'pull' | 'sub';
@@ -62,10 +46,8 @@ export class LegacyConsumer {
   readonly stderr: string[] = [];
   private constructor(readonly proc: ChildProcess) {}
 
-  static async start(ipcDir: string, host: string, topics: string[]): Promise<LegacyConsumer> {
-    const proc = spawn(PYTHON, [join(ROOT, 'interop', 'support', 'matchmaker_consumer.py'), ipcDir, host, ...topics], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+  static async start(cluster: Cluster<any>, ipcDir: string, host: string, topics: string[]): Promise<LegacyConsumer> {
+    const proc = cluster.spawn(PYTHON, [CONSUMER, ipcDir, host, ...topics], { stdio: ['pipe', 'pipe', 'pipe'] });
     const c = new LegacyConsumer(proc);
     proc.stderr!.on('data', (d: Buffer) => c.stderr.push(d.toString()));
     let ready = false;
@@ -73,7 +55,7 @@ export class LegacyConsumer {
       if (line === 'ready') ready = true;
       else c.got.push(JSON.parse(line) as Received);
     });
-    await waitFor(() => ready || proc.exitCode !== null, 20000, 'python consumer ready');
+    await waitFor(() => ready || proc.exitCode !== null, 20000, `python consumer of ${host} ready`);
     if (!ready) throw new Error(`python consumer exited: ${c.stderr.join('')}`);
     return c;
   }
@@ -93,70 +75,84 @@ export class LegacyConsumer {
   }
 }
 
-export interface MmHost {
+/** A running host: its daemon, the matchmaker under test and its sender, the broker role if any, the consumer. */
+export interface MmHost extends RunningDaemon {
   addr: string;
   ipcDir: string;
   config: BridgeConfig;
-  daemon: Daemon;
+  daemon: InProcessDaemon;
   matchmaker: Matchmaker;
   sender: Sender;
   counters: Counters;
   consumer: LegacyConsumer;
-  role: (LocalSink & { start(): Promise<void>; stop(): Promise<void> }) | null;
+  role: BrokerRole | null;
 }
 
-export interface ClusterOptions {
-  /** Config of every host beyond the per-host fields (matchmaker, ringfile, redis, broker...). */
-  config: (addr: string) => Parameters<typeof testConfig>[0];
+/** Launcher of matchmaker hosts whose consumers read `topics`. */
+export function matchmakerHost(topics: string[]): DaemonLauncher<MmHost> {
+  return {
+    async start(host: ClusterHost, cluster: Cluster<MmHost>): Promise<MmHost> {
+      const config = host.config;
+      const log = silentLogger();
+      const counters = new Counters();
+      // Stopped in the reverse of this order: consumer, matchmaker, role, sender, daemon.
+      const undo: Array<() => unknown> = [];
+      const unwind = async () => {
+        for (const fn of undo.splice(0).reverse()) await fn();
+      };
+      try {
+        const sender = new Sender({ config, log, counters, local: null });
+        const role = config.bridge.brokerRole
+          ? new BrokerRole({ bindAddress: host.addr, brokerPort: config.bridge.brokerPort, schedulerPort: config.bridge.schedulerPort, log, counters, sender })
+          : null;
+        // The daemon's own wiring gets the plain local matchmaker and no role
+        // of its own; the matchmaker under test and the role are built here so
+        // the test drives (and stops) them directly.
+        const daemon = await inProcessDaemon({
+          config: () => ({ ...config, matchmaker: 'local', matchmakerRaw: 'local', bridge: { ...config.bridge, brokerRole: false } }),
+          deps: () => ({ counters, sinks: role ? [role] : [] }),
+          log,
+        })
+          .start(host, cluster as unknown as Cluster<InProcessDaemon>)
+          .catch((err: unknown) => {
+            sender.close();
+            throw err;
+          });
+        undo.push(() => daemon.stop(), () => sender.close());
+        if (role) {
+          await role.start();
+          undo.push(() => role.stop());
+        }
+        const matchmaker = createMatchmaker(config, { log, counters });
+        await matchmaker.start();
+        undo.push(() => matchmaker.stop().catch(() => undefined));
+        const consumer = await LegacyConsumer.start(cluster, host.ipcDir, host.addr, topics);
+        undo.push(() => consumer.stop());
+        return { addr: host.addr, ipcDir: host.ipcDir, config, daemon, matchmaker, sender, counters, consumer, role, stop: unwind };
+      } catch (err) {
+        await unwind().catch(() => undefined);
+        throw err;
+      }
+    },
+  };
+}
+
+export type MmClusterOptions = Omit<ClusterOptions<MmHost>, 'launcher' | 'hosts'> & {
+  /** Number of hosts (default 3). */
+  hosts?: number;
   /** Topics the Python consumers read. */
   topics: string[];
-  /** A component with a receiver sink for a host (the broker role), given that host's sender. */
-  role?: (addr: string, sender: Sender, counters: Counters) => (LocalSink & { start(): Promise<void>; stop(): Promise<void> }) | null;
-  addrs?: string[];
+};
+
+/** Start one matchmaker host per address of a fresh cluster; close it with `cluster.close()`. */
+export async function startCluster(opts: MmClusterOptions): Promise<Cluster<MmHost>> {
+  const { topics, ...rest } = opts;
+  return Cluster.start<MmHost>({ hosts: 3, ...rest, launcher: matchmakerHost(topics), dirPrefix: 'nzb-mm-' });
 }
 
-/** Start one host per address; stop them all with {@link stopCluster}. */
-export async function startCluster(opts: ClusterOptions): Promise<MmHost[]> {
-  const port = await portOnAll(RECEIVER_PORT_MIN, RECEIVER_PORT_MAX, opts.addrs ?? ADDRS);
-  const hosts: MmHost[] = [];
-  try {
-    for (const addr of opts.addrs ?? ADDRS) {
-      const ipcDir = mkdtempSync(join(tmpdir(), 'nzb-mm-'));
-      const extra = opts.config(addr) ?? {};
-      const config = testConfig({ ...extra, host: addr, bindAddress: addr, bindAddressRaw: addr, port, ipcDir });
-      const counters = new Counters();
-      const sender = new Sender({ config, log: silentLogger(), counters, local: null });
-      const role = opts.role?.(addr, sender, counters) ?? null;
-      // The daemon's own wiring gets the plain local matchmaker; the one under
-      // test is built here so the test drives it and its sender directly.
-      const daemon = new Daemon({ ...config, matchmaker: 'local', matchmakerRaw: 'local', bridge: { ...config.bridge, brokerRole: false } }, silentLogger(), {
-        counters,
-        sinks: role ? [role] : [],
-      });
-      const matchmaker = createMatchmaker(config, { log: silentLogger(), counters });
-      const host: MmHost = { addr, ipcDir, config, daemon, matchmaker, sender, counters, role, consumer: null as unknown as LegacyConsumer };
-      hosts.push(host);
-      await daemon.start();
-      if (role) await role.start();
-      await matchmaker.start();
-      host.consumer = await LegacyConsumer.start(ipcDir, addr, opts.topics);
-    }
-  } catch (err) {
-    await stopCluster(hosts);
-    throw err;
-  }
-  return hosts;
-}
-
-export async function stopCluster(hosts: MmHost[]): Promise<void> {
-  for (const h of hosts) {
-    await h.consumer?.stop();
-    await h.matchmaker.stop().catch(() => undefined);
-    await h.role?.stop();
-    h.sender.close();
-    await h.daemon.stop();
-    rmSync(h.ipcDir, { recursive: true, force: true });
-  }
+/** The running hosts of a cluster, in index order. */
+export function mmHosts(cluster: Cluster<MmHost>): MmHost[] {
+  return cluster.hosts.map((h) => cluster.daemon(h.index));
 }
 
 /** A legacy cast body carrying `tag` and `n`. */
@@ -180,11 +176,10 @@ export async function cast(from: MmHost, topic: string, tag: string, n = 0): Pro
 /**
  * A matchmaker in a child process (`matchmaker_child.ts`) that registers
  * `(topic, host)` pairs and heartbeats until it is killed - a host that dies
- * without unregistering.
+ * without unregistering. The cluster kills it at close if the test did not.
  */
-export async function startRegistrant(config: BridgeConfig, register: [string, string][]): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'interop', 'support', 'matchmaker_child.ts'), JSON.stringify({ config, register })], {
-    cwd: ROOT,
+export async function startRegistrant(cluster: Cluster<any>, config: BridgeConfig, register: [string, string][]): Promise<ChildProcess> {
+  const proc = cluster.spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify({ config, register })], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -196,9 +191,6 @@ export async function startRegistrant(config: BridgeConfig, register: [string, s
 }
 
 /** SIGKILL a child and wait for it to be gone. */
-export async function kill(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const done = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGKILL');
-  await done;
+export function kill(proc: ChildProcess): Promise<void> {
+  return stopChild(proc, 'SIGKILL');
 }

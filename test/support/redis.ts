@@ -1,35 +1,26 @@
 /**
- * Start a real Debian `redis-server` for a test, on loopback and a free port
- * of the matchmaker tests' range, without persistence; stop it (or kill it
- * hard, or restart it on the same port) from the test.
+ * Start a real Debian `redis-server` for a test, on loopback and a port the
+ * OS picked as free, without persistence; stop it (or kill it hard, or
+ * restart it on the same port) from the test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freeTcpPort, isAddressInUse, PORT_PICK_ATTEMPTS } from './ports';
 
 export const REDIS_SERVER = '/usr/bin/redis-server';
-/** Ports handed out to Redis instances of the tests (inside the matchmaker range 21000-21999). */
+/** The Redis tests' former port range, still passed to {@link freePort} by some callers (unused). */
 export const REDIS_PORT_MIN = 21900;
 export const REDIS_PORT_MAX = 21999;
 /** How long to wait for redis-server to accept connections (ms). */
 const START_TIMEOUT_MS = 10000;
 
-function portFree(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, host, () => srv.close(() => resolve(true)));
-  });
-}
-
-/** A free port in [min, max], starting at a random offset so parallel runs rarely collide. */
-export async function freePort(min: number, max: number, host = '127.0.0.1'): Promise<number> {
-  const span = max - min + 1;
-  const off = Math.floor(Math.random() * span);
-  for (let i = 0; i < span; i++) {
-    const p = min + ((off + i) % span);
-    if (await portFree(p, host)) return p;
-  }
-  throw new Error(`no free port in ${min}-${max} on ${host}`);
+/**
+ * A free port on `host`, chosen by the OS. The range arguments are what
+ * callers used to pass when ports came from fixed per-suite ranges (which
+ * parallel runs shared, and collided in); they are no longer used - new code
+ * calls `freeTcpPort` (test/support/ports.ts) directly.
+ */
+export async function freePort(_min?: number, _max?: number, host = '127.0.0.1'): Promise<number> {
+  return freeTcpPort(host);
 }
 
 export class RedisServer {
@@ -38,11 +29,25 @@ export class RedisServer {
 
   private constructor(readonly port: number) {}
 
-  /** Start a server on a free port of the range. */
+  /**
+   * Start a server on `port`, or on a port the OS picked as free (picked
+   * again if redis-server lost the race for it).
+   */
   static async start(port?: number): Promise<RedisServer> {
-    const s = new RedisServer(port ?? (await freePort(REDIS_PORT_MIN, REDIS_PORT_MAX)));
-    await s.launch();
-    return s;
+    if (port !== undefined) {
+      const s = new RedisServer(port);
+      await s.launch();
+      return s;
+    }
+    for (let attempt = 1; ; attempt++) {
+      const s = new RedisServer(await freeTcpPort('127.0.0.1'));
+      try {
+        await s.launch();
+        return s;
+      } catch (err) {
+        if (attempt >= PORT_PICK_ATTEMPTS || !isAddressInUse(err)) throw err;
+      }
+    }
   }
 
   /** A server for `port` that is not started yet (call {@link launch}). */

@@ -1,6 +1,7 @@
 /** Small helpers for tests over real ZeroMQ sockets. */
 import { existsSync } from 'node:fs';
 import * as zmq from 'zeromq';
+import { waitFor } from './wait';
 
 /** Receive one message or fail after `ms` (a hang guard, not a timing assertion). */
 export async function receiveWithin(sock: zmq.Pull | zmq.Subscriber, ms = 5000): Promise<Buffer[]> {
@@ -28,14 +29,8 @@ export async function receivesWithin(sock: zmq.Pull | zmq.Subscriber, ms: number
   }
 }
 
-/** Poll until `cond()` holds or fail after `ms`. */
-export async function waitFor(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** The suite's one polling wait (test/support/wait.ts), re-exported for existing imports. */
+export { waitFor } from './wait';
 
 export async function waitForFile(path: string, ms = 5000): Promise<void> {
   await waitFor(() => existsSync(path), ms, `ipc file ${path}`);
