@@ -1,20 +1,19 @@
-// The shim's transport_url query parameters against a live daemon (127.0.0.2,
-// port 25400): a client whose nova.conf points nowhere reaches the daemon only
+// The shim's transport_url query parameters against a live daemon (one host
+// of a test cluster, OS-assigned port): a client whose nova.conf points nowhere reaches the daemon only
 // through `zmq://?local_socket=...` (RPC) or `zmq://?rpc_zmq_ipc_dir=...`
 // (notifications); an unknown parameter is a warning, a bad value an
 // InvalidTransportURL.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { Hosts } from './support/shim-hosts';
+import { ShimHosts } from './support/shim-hosts';
 
-const A = '127.0.0.2';
-const PORT = 25400;
-let hosts: Hosts;
+let A: string;
+let hosts: ShimHosts;
 
 before(async () => {
-  hosts = new Hosts(PORT, [A], { nzburl: [A], 'nzburlnote-info': [A] });
-  await hosts.startDaemon(hosts.host(A));
+  hosts = await ShimHosts.start({ hosts: 1, matchmaker: { kind: 'ring', ring: ([a]) => ({ nzburl: [a!], 'nzburlnote-info': [a!] }) } });
+  [A] = hosts.addrs as [string];
 });
 
 after(async () => {

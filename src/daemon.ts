@@ -56,12 +56,6 @@ export interface DaemonOptions {
    * is a wiring mistake: the constructor throws StageTakenError.
    */
   stages?: { [S in ClaimStage]?: LocalSink };
-  /**
-   * @deprecated Use `stages: { broker: part }`. Each is plugged into the
-   * `broker` stage (its one caller, interop/support/matchmaker-hosts.ts,
-   * passes a broker role built outside the daemon); remove once it moves.
-   */
-  sinks?: LocalSink[];
   /** ZeroMQ context; by default one with `rpc_zmq_contexts` I/O threads. */
   context?: zmq.Context;
   /** Time for every part that keeps time (default: the system clock; tests pass a manual clock). */
@@ -98,7 +92,6 @@ export class Daemon {
     for (const [stage, part] of Object.entries(opts.stages ?? {}) as [ClaimStage, LocalSink | undefined][]) {
       if (part) this.router.use(stage, part);
     }
-    for (const part of opts.sinks ?? []) this.router.use('broker', part);
     this.receiver = new Receiver({
       config,
       log: receiverLog,
@@ -253,6 +246,6 @@ export class Daemon {
         this.log.error({ err, component: c.name }, 'reload failed; keeping its previous settings');
       }
     }
-    this.log.warn({ level, topic_backlog: this.cfg.topicBacklog, sources: this.cfg.sources }, 'configuration reloaded');
+    this.log.warn({ log_level: level, topic_backlog: this.cfg.topicBacklog, sources: this.cfg.sources }, 'configuration reloaded');
   }
 }

@@ -285,7 +285,7 @@ describe('cli', () => {
     assert.equal(r.code, 0, r.stderr);
     const reload = r.stdout.split('\n').find((l) => l.includes('configuration reloaded'))!;
     assert.equal(JSON.parse(reload).topic_backlog, 7);
-    assert.equal(JSON.parse(reload).level, 'debug');
+    assert.equal(JSON.parse(reload).log_level, 'debug');
     assert.ok(!existsSync(join(dir, 'ipc', 'zmq_topic_compute.localhost')), 'own ipc file removed');
     assert.ok(existsSync(foreign), 'foreign file kept');
   });

@@ -110,7 +110,7 @@ export function matchmakerHost(topics: string[]): DaemonLauncher<MmHost> {
         // the test drives (and stops) them directly.
         const daemon = await inProcessDaemon({
           config: () => ({ ...config, matchmaker: 'local', matchmakerRaw: 'local', bridge: { ...config.bridge, brokerRole: false } }),
-          deps: () => ({ counters, sinks: role ? [role] : [] }),
+          deps: () => ({ counters, stages: role ? { broker: role } : {} }),
           log,
         })
           .start(host, cluster as unknown as Cluster<InProcessDaemon>)

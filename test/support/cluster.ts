@@ -184,7 +184,7 @@ export class InProcessDaemon implements RunningDaemon {
 export interface InProcessOptions {
   /** The config the Daemon gets (default: the host's). */
   config?: (host: ClusterHost) => BridgeConfig;
-  /** Counters, sinks... for the Daemon. */
+  /** Counters, router stages... for the Daemon. */
   deps?: (host: ClusterHost) => DaemonOptions;
   log?: Logger;
 }
