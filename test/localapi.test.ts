@@ -10,8 +10,9 @@ import assert from 'node:assert/strict';
 import { statSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { Daemon } from '../src/daemon';
-import { silentLogger } from '../src/log';
+import { createLogger, silentLogger, type Logger } from '../src/log';
 import { Counters } from '../src/metrics/counters';
 import { Receiver } from '../src/receiver/receiver';
 import { prepareIpcDir } from '../src/receiver/ipc-dir';
@@ -242,13 +243,14 @@ describe('local API socket file', () => {
 });
 
 /** The daemon's RPC half on a manual clock: real receiver, local matchmaker, unix socket. */
-async function manualClockHost(cfg: BridgeConfig, clock: ManualClock): Promise<{ counters: Counters; rpc: RpcParts; stop(): Promise<void> }> {
+async function manualClockHost(cfg: BridgeConfig, clock: ManualClock, root: Logger = silentLogger()): Promise<{ counters: Counters; rpc: RpcParts; stop(): Promise<void> }> {
   const counters = new Counters();
-  const log = silentLogger();
+  // As the daemon does: each part gets its own component logger.
+  const logger = (component: string): Logger => root.child({ component });
   const sinks: LocalSink[] = [];
-  const receiver = new Receiver({ config: cfg, log, counters, sinks });
-  const matchmaker = createMatchmaker(cfg, { log, counters });
-  const rpc = buildRpcParts({ config: cfg, matchmaker, local: receiver, logger: () => log, counters, clock });
+  const receiver = new Receiver({ config: cfg, log: logger('receiver'), counters, sinks });
+  const matchmaker = createMatchmaker(cfg, { log: logger('matchmaker'), counters });
+  const rpc = buildRpcParts({ config: cfg, matchmaker, local: receiver, logger, counters, clock });
   sinks.push(rpc.waiter, rpc.registry);
   await prepareIpcDir(cfg.ipcDir);
   await receiver.start();
@@ -436,5 +438,44 @@ describe('local API request parser', () => {
     assert.ok(!r.bad.message.includes('x'.repeat(65)));
     assert.ok(r.bad.message.length < 300, `message of ${r.bad.message.length} chars`);
     assert.ok(r.op.length < 100);
+  });
+});
+
+describe('local API logs', () => {
+  test('each line of the RPC parts (local API, reply waiter, sender, listeners) names its component once; the shim pid is shim_pid', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(...chunk.toString('utf8').split('\n').filter((l) => l.length > 0));
+        done();
+      },
+    });
+    const dir = makeIpcDir();
+    const cfg = testConfig({ ipcDir: dir, port: randomPort(...PORTS), host: 'localhost' });
+    const clock = new ManualClock();
+    const host = await manualClockHost(cfg, clock, createLogger({ level: 'debug', destination: sink }));
+    const c = await LocalApiClient.connect(cfg.bridge.localSocket);
+    try {
+      await c.request({ op: 'hello', pid: 4242, client: 'test', proto: 1 });
+      const call = c.call({ topic: 'nobody-home' }, CTX, '{"method": "m", "args": {}}', 1);
+      await waitFor(() => host.rpc.waiter.size === 1, 5000, 'call registered');
+      clock.advance(1000);
+      await assert.rejects(call, (e: unknown) => e instanceof LocalApiError && e.code === 'TIMEOUT');
+      await waitFor(() => lines.some((l) => l.includes('call timed out')), 5000, 'timeout logged');
+    } finally {
+      await c.close();
+      await host.stop();
+      removeDir(dir);
+    }
+    // The parts built by buildRpcParts (the receiver's and matchmaker's lines are theirs to keep).
+    const ours = lines.filter((l) => /"component":"(localapi|reply-waiter|sender|listeners)"/.test(l));
+    assert.ok(ours.length >= 3, `lines of the RPC parts: ${ours.length}`);
+    for (const l of ours) assert.equal((l.match(/"component":/g) ?? []).length, 1, `component bound twice: ${l}`);
+    const connected = JSON.parse(lines.find((l) => l.includes('shim connected'))!) as Record<string, unknown>;
+    assert.equal(connected.shim_pid, 4242);
+    assert.equal(connected.pid, process.pid, "pino's pid is the daemon's");
+    assert.equal(connected.component, 'localapi');
+    const timedOut = JSON.parse(lines.find((l) => l.includes('call timed out'))!) as Record<string, unknown>;
+    assert.equal(timedOut.component, 'reply-waiter');
   });
 });
