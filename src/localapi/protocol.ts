@@ -144,8 +144,12 @@ export interface RejectedRequest {
 // ---------------------------------------------------------------- answers and deliveries
 
 export type OkAnswer = { op: 'ok'; rid: number };
-export type HelloAnswer = OkAnswer & { host: string; proto: number; version: string; response_timeout: number };
-export type StatsAnswer = OkAnswer & { counters: Record<string, number> };
+export type HelloFields = { host: string; proto: number; version: string; response_timeout: number };
+export type StatsFields = { counters: Record<string, number> };
+/** What `ok` may carry besides op and rid. */
+export type OkFields = HelloFields | StatsFields;
+export type HelloAnswer = OkAnswer & HelloFields;
+export type StatsAnswer = OkAnswer & StatsFields;
 export type ReplyAnswer = { op: 'reply'; rid: number; result: string } | { op: 'reply'; rid: number; failure: string };
 /** Without `rid` for connection-wide errors (PROTOCOL, SHUTDOWN). */
 export type ErrorAnswer = { op: 'error'; rid?: number; code: string; message: string };

@@ -12,7 +12,7 @@ import type { Counters } from '../metrics/counters';
 import { LocalApiShutdownError, LocalSocketFailedError, LocalSocketInUseError } from './errors';
 import { FrameDecoder, encodeFrame } from './framing';
 import type { LocalApi } from './handlers';
-import { errorAnswer } from './protocol';
+import { errorAnswer, type ErrorAnswer } from './protocol';
 import type { ListenerRegistry } from './registry';
 import { Session } from './session';
 
@@ -113,7 +113,8 @@ export class LocalApiServer {
       } catch (err) {
         this.counters.inc('localapi.protocol_errors');
         this.log.warn({ err, session: id, shim_pid: session.shimPid }, 'local API protocol error: closing the connection');
-        if (!sock.destroyed) sock.end(encodeFrame(errorAnswer(undefined, err)));
+        const answer: ErrorAnswer = { op: 'error', code: 'PROTOCOL', message: (err as Error).message };
+        if (!sock.destroyed) sock.end(encodeFrame(answer));
         session.markClosed();
         sock.pause();
         return;

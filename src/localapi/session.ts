@@ -11,7 +11,7 @@ import { BridgeError } from '../errors';
 import type { ReplyOutcome } from '../wire/envelope';
 import type { Call, CallOwner } from './call';
 import { encodeFrame } from './framing';
-import { errorAnswer, errorCode, replyAnswer, type DaemonFrame, type Delivery } from './protocol';
+import { errorAnswer, errorCode, replyAnswer, type DaemonFrame, type Delivery, type OkFields } from './protocol';
 import type { ListenerOwner } from './registry';
 
 /** Bytes queued towards a shim beyond which deliveries to it are dropped (and counted): a stuck shim must not eat the daemon's memory. */
@@ -72,8 +72,8 @@ export class Session implements ListenerOwner, CallOwner {
     return true;
   }
 
-  /** `ok` with extra fields; nothing when the request had no rid. */
-  ok(rid: number | undefined, fields: Record<string, unknown> = {}): void {
+  /** `ok` (with `hello`'s or `stats`' fields); nothing when the request had no rid. */
+  ok(rid: number | undefined, fields?: OkFields): void {
     if (rid !== undefined) this.write({ op: 'ok', rid, ...fields });
   }
 
