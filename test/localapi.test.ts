@@ -21,6 +21,10 @@ import { createMatchmaker } from '../src/matchmaker/factory';
 import { buildRpcParts, type RpcParts } from '../src/localapi/wiring';
 import { isRejected, parseRequest, type LocalRequest, type RejectedRequest } from '../src/localapi/protocol';
 import { ManualClock } from './support/manual-clock';
+import { Call, type CallOwner } from '../src/localapi/call';
+import { ReplyWaiter } from '../src/sender/reply-waiter';
+import { Sender } from '../src/sender/sender';
+import { buildReplyFrames, type ReplyOutcome } from '../src/wire/envelope';
 import { makeIpcDir, removeDir, testConfig, randomPort } from './support/config';
 import { waitFor } from './support/zmq-helpers';
 import { LocalApiClient, LocalApiError, type Delivery } from './support/localapi-client';
@@ -477,5 +481,118 @@ describe('local API logs', () => {
     assert.equal(connected.component, 'localapi');
     const timedOut = JSON.parse(lines.find((l) => l.includes('call timed out'))!) as Record<string, unknown>;
     assert.equal(timedOut.component, 'reply-waiter');
+  });
+});
+
+/** The shim side of a Call, recording what it is told. */
+class RecordingOwner implements CallOwner {
+  readonly id = 1;
+  open = true;
+  readonly live = new Set<Call>();
+  readonly answers: { rid: number; outcome?: ReplyOutcome; code?: string }[] = [];
+  adopt(call: Call): boolean {
+    if (!this.open) return false;
+    this.live.add(call);
+    return true;
+  }
+  release(call: Call): void {
+    this.live.delete(call);
+  }
+  reply(rid: number, outcome: ReplyOutcome): void {
+    this.answers.push({ rid, outcome });
+  }
+  refuse(rid: number, _op: string, err: unknown): void {
+    this.answers.push({ rid, code: (err as { code?: string }).code });
+  }
+}
+
+describe('Call: one call, one answer', () => {
+  const DEAD = '127.0.0.9';
+  const queues = [{ host: DEAD, topic: `svc.${DEAD}` }];
+  const spec = { rid: 7, ctx: '{}', request: '{"method": "m", "args": {}}', timeout: 5, monitorTimeout: null };
+  let counters: Counters;
+  let clock: ManualClock;
+  let waiter: ReplyWaiter;
+  let sender: Sender;
+  const parts = () => ({ sender, waiter, replyTopic: 'zmq_replies.me', log: silentLogger() });
+  const setUp = (queueLimit?: number) => {
+    counters = new Counters();
+    clock = new ManualClock();
+    waiter = new ReplyWaiter({ log: silentLogger(), counters, clock });
+    sender = new Sender({ config: testConfig({ port: randomPort(...PORTS), host: 'me', castTimeout: 30 }), log: silentLogger(), counters, local: null, clock, pool: queueLimit === undefined ? {} : { queueLimit } });
+  };
+  const tick = () => new Promise((r) => setImmediate(r));
+
+  test('the reply answers the call once; a later cancel changes nothing', async () => {
+    setUp();
+    try {
+      const owner = new RecordingOwner();
+      const call = new Call(parts(), owner, spec);
+      call.start(queues);
+      assert.equal(owner.live.size, 1);
+      assert.equal(waiter.size, 1);
+      assert.equal(waiter.offer({ frames: buildReplyFrames(call.msgId, 'zmq_replies.me', '{}', { result: '"ok"' }), topic: 'zmq_replies.me', msgId: call.msgId }), true);
+      await tick();
+      call.cancel('too late');
+      await tick();
+      assert.deepEqual(owner.answers, [{ rid: 7, outcome: { result: '"ok"' } }]);
+      assert.equal(owner.live.size, 0);
+      assert.equal(counters.get('replies.cancelled'), 0);
+    } finally {
+      sender.close();
+    }
+  });
+
+  test('a copy refused at once (QUEUE_FULL) fails the call and it stops waiting', async () => {
+    setUp(0);
+    try {
+      const owner = new RecordingOwner();
+      new Call(parts(), owner, spec).start(queues);
+      await tick();
+      assert.deepEqual(owner.answers, [{ rid: 7, code: 'QUEUE_FULL' }]);
+      assert.equal(waiter.size, 0);
+      assert.equal(counters.get('replies.cancelled'), 1);
+      assert.equal(owner.live.size, 0);
+      // its timeout timer went with it: advancing past it answers nothing more
+      clock.advance(10_000);
+      await tick();
+      assert.equal(owner.answers.length, 1);
+    } finally {
+      sender.close();
+    }
+  });
+
+  test('a call whose shim already left is neither registered nor sent', async () => {
+    setUp();
+    try {
+      const owner = new RecordingOwner();
+      owner.open = false;
+      new Call(parts(), owner, spec).start(queues);
+      await tick();
+      assert.equal(waiter.size, 0);
+      assert.deepEqual(sender.peers(), []);
+      assert.equal(counters.get('sender.peers.opened'), 0);
+      assert.deepEqual(owner.answers, []);
+    } finally {
+      sender.close();
+    }
+  });
+
+  test('a msg_id already waiting is refused (DUPLICATE_MSG_ID) before anything is sent', async () => {
+    setUp();
+    try {
+      const id = 'e'.repeat(32);
+      const first = waiter.wait(id, { timeout: 5 });
+      const owner = new RecordingOwner();
+      new Call(parts(), owner, spec, id).start(queues);
+      await tick();
+      assert.deepEqual(owner.answers, [{ rid: 7, code: 'DUPLICATE_MSG_ID' }]);
+      assert.deepEqual(sender.peers(), []);
+      assert.equal(waiter.size, 1, 'the first call still waits');
+      waiter.cancel(id);
+      await assert.rejects(first);
+    } finally {
+      sender.close();
+    }
   });
 });

@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log';
 import type { Queue } from '../matchmaker/types';
+import { DuplicateMsgIdError } from '../sender/errors';
 import type { ReplyWaiter } from '../sender/reply-waiter';
 import type { Sender } from '../sender/sender';
 import { buildCallFrames, type CallWrapperParts, type ReplyOutcome } from '../wire/envelope';
@@ -67,11 +68,6 @@ export class Call {
     this.msgId = msgId;
   }
 
-  /** Whether the shim got (or, once closed, would have got) its answer. */
-  get isAnswered(): boolean {
-    return this.answered;
-  }
-
   /** Send the request to every queue and wait for the reply. Never throws: every outcome becomes the one answer. */
   start(queues: readonly Queue[]): void {
     const wrapper: CallWrapperParts = {
@@ -86,6 +82,11 @@ export class Call {
       copies = queues.map((q) => ({ host: q.host, topic: q.topic, frames: buildCallFrames(q.topic, wrapper) }));
     } catch (err) {
       this.finish({ err });
+      return;
+    }
+    // Replies to copies sent under another call's msg_id would answer that call.
+    if (this.parts.waiter.has(this.msgId)) {
+      this.finish({ err: new DuplicateMsgIdError(this.msgId) });
       return;
     }
     if (!this.owner.adopt(this)) {
