@@ -19,10 +19,21 @@ export class InvalidFieldError extends BridgeError {
   }
 }
 
+/** Longest wire topic repeated in a NO_ROUTE message, in characters (real topics are far shorter). */
+export const MAX_ECHOED_TOPIC_CHARS = 255;
+
+/** Longest piece of a shim's input (an op name, a topic) repeated in an error message, in characters. */
+export const MAX_ECHOED_CHARS = 64;
+
+/** `text` cut to {@link MAX_ECHOED_CHARS}: error answers must not grow with what a shim sent. */
+export function echoed(text: string, max = MAX_ECHOED_CHARS): string {
+  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} chars)`;
+}
+
 /** The matchmaker returned no host for a topic. */
 export class NoRouteError extends BridgeError {
   constructor(topic: string, matchmaker: string) {
-    super('NO_ROUTE', `no host for topic ${topic} (matchmaker ${matchmaker}); is any server listening on it, and does the matchmaker (rpc_zmq_matchmaker, ring file, redis) know it?`);
+    super('NO_ROUTE', `no host for topic ${echoed(topic, MAX_ECHOED_TOPIC_CHARS)} (matchmaker ${matchmaker}); is any server listening on it, and does the matchmaker (rpc_zmq_matchmaker, ring file, redis) know it?`);
   }
 }
 

@@ -13,12 +13,13 @@ import type { Matchmaker } from '../matchmaker/types';
 import type { InboundMessage, LocalSink } from '../receiver/sink';
 import { classifyMessage, parseFrames, STYLE_HEARTBEAT, STYLE_HEARTBEAT_BYTES } from '../wire/envelope';
 import { fanoutBase, REPLY_PREFIX, splitDirected, topicKind } from '../wire/topic';
+import type { Delivery } from './protocol';
 
 
 /** Whoever receives deliveries for a listener (a local API session). */
 export interface ListenerOwner {
   readonly id: number;
-  deliver(frame: Record<string, unknown>): void;
+  deliver(frame: Delivery): void;
 }
 
 interface Listener {
@@ -167,7 +168,7 @@ export class ListenerRegistry implements LocalSink {
     return true;
   }
 
-  private send(l: Listener, d: Omit<Delivery, 'lid'>): void {
+  private send(l: Listener, d: Omit<Delivery, 'op' | 'lid'>): void {
     try {
       l.owner.deliver({ op: 'deliver', lid: l.lid, ...d });
     } catch (err) {
@@ -177,7 +178,7 @@ export class ListenerRegistry implements LocalSink {
   }
 
   /** The shim's view of a message; null (not claimed, counted) when unreadable. */
-  private unwrap(msg: InboundMessage, rpc: boolean): Omit<Delivery, 'lid'> | null {
+  private unwrap(msg: InboundMessage, rpc: boolean): Omit<Delivery, 'op' | 'lid'> | null {
     try {
       const f = parseFrames(msg.frames);
       if (f.style === STYLE_HEARTBEAT) return null;
@@ -192,12 +193,4 @@ export class ListenerRegistry implements LocalSink {
       return null;
     }
   }
-}
-
-interface Delivery {
-  lid: number;
-  ctx: string;
-  msg: string;
-  reply_to: [string, string] | null;
-  monitor: number | null;
 }

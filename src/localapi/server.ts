@@ -9,10 +9,10 @@ import { chmod, mkdir, unlink, lstat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
-import type { ReplyWaiter } from '../sender/reply-waiter';
-import { LocalSocketFailedError, LocalSocketInUseError } from './errors';
+import { LocalApiShutdownError, LocalSocketFailedError, LocalSocketInUseError } from './errors';
 import { FrameDecoder, encodeFrame } from './framing';
 import type { LocalApi } from './handlers';
+import { errorAnswer, type ErrorAnswer } from './protocol';
 import type { ListenerRegistry } from './registry';
 import { Session } from './session';
 
@@ -26,7 +26,7 @@ export interface LocalApiServerOptions {
   mode: number;
   api: LocalApi;
   registry: ListenerRegistry;
-  waiter: ReplyWaiter;
+  /** The local API's component logger. */
   log: Logger;
   counters: Counters;
 }
@@ -102,7 +102,7 @@ export class LocalApiServer {
 
   private accept(sock: Socket): void {
     const id = this.nextId++;
-    const session = new Session(id, sock, (s) => this.overflow(s));
+    const session = new Session(id, sock, { log: this.log, counters: this.counters });
     this.sessions.set(id, session);
     this.counters.inc('localapi.sessions.opened');
     const decoder = new FrameDecoder();
@@ -112,8 +112,9 @@ export class LocalApiServer {
         frames = decoder.push(chunk);
       } catch (err) {
         this.counters.inc('localapi.protocol_errors');
-        this.log.warn({ err, session: id, pid: session.pid }, 'local API protocol error: closing the connection');
-        if (!sock.destroyed) sock.end(encodeFrame({ op: 'error', code: 'PROTOCOL', message: (err as Error).message }));
+        this.log.warn({ err, session: id, shim_pid: session.shimPid }, 'local API protocol error: closing the connection');
+        const answer: ErrorAnswer = { op: 'error', code: 'PROTOCOL', message: (err as Error).message };
+        if (!sock.destroyed) sock.end(encodeFrame(answer));
         session.markClosed();
         sock.pause();
         return;
@@ -124,26 +125,20 @@ export class LocalApiServer {
     sock.on('close', () => this.closed(session));
   }
 
-  private overflow(s: Session): void {
-    this.counters.inc('localapi.deliver.overflow');
-    this.log.error({ session: s.id, pid: s.pid }, 'shim is not reading its deliveries: message dropped');
-  }
-
   private closed(s: Session): void {
     if (!this.sessions.delete(s.id)) return;
-    s.markClosed();
+    const calls = s.pendingCalls;
+    s.close('the shim disconnected');
     this.counters.inc('localapi.sessions.closed');
     this.opts.registry.removeOwner(s);
-    for (const msgId of [...s.calls.keys()]) this.opts.waiter.cancel(msgId, 'the shim disconnected');
-    s.calls.clear();
-    this.log.info({ session: s.id, pid: s.pid }, 'shim disconnected');
+    this.log.info({ session: s.id, shim_pid: s.shimPid, cancelled_calls: calls }, 'shim disconnected');
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     this.server = null;
     for (const s of [...this.sessions.values()]) {
-      s.write({ op: 'error', code: 'SHUTDOWN', message: 'the daemon is shutting down' });
+      s.write(errorAnswer(undefined, new LocalApiShutdownError()));
       s.end();
       this.closed(s);
     }

@@ -1,9 +1,17 @@
 /**
- * One shim connection. Owns its listeners and its pending calls: when the
- * connection closes, the server removes both.
+ * One shim connection: everything the daemon writes to that shim goes
+ * through here (answers, failures, deliveries), and it keeps the calls the
+ * shim is waiting for, so that closing the connection cancels them. Its
+ * listeners live in the registry, which the server clears on close.
  */
 import type { Socket } from 'node:net';
+import type { Logger } from '../log';
+import type { Counters } from '../metrics/counters';
+import { BridgeError } from '../errors';
+import type { ReplyOutcome } from '../wire/envelope';
+import type { Call, CallOwner } from './call';
 import { encodeFrame } from './framing';
+import { errorAnswer, errorCode, replyAnswer, type DaemonFrame, type Delivery, type OkFields } from './protocol';
 import type { ListenerOwner } from './registry';
 
 /** Bytes queued towards a shim beyond which deliveries to it are dropped (and counted): a stuck shim must not eat the daemon's memory. */
@@ -12,38 +20,91 @@ export const DEFAULT_SESSION_MAX_BACKLOG_BYTES = 256 * 1024 * 1024;
 /** Milliseconds a closing connection gets to flush before it is destroyed. */
 export const DEFAULT_END_GRACE_MS = 200;
 
-export class Session implements ListenerOwner {
-  /** msg_id -> rid of the calls this shim is waiting for. */
-  readonly calls = new Map<string, number>();
-  /** Set by `hello`. */
-  pid: number | null = null;
+/** Ops that never get an answer, so a failure without rid is not worth a warning. */
+const UNANSWERED_OPS = new Set(['reply', 'heartbeat']);
+
+export interface SessionOptions {
+  /** The local API's component logger. */
+  log: Logger;
+  counters: Counters;
+  /** Default {@link DEFAULT_SESSION_MAX_BACKLOG_BYTES}. */
+  maxBacklogBytes?: number;
+}
+
+export class Session implements ListenerOwner, CallOwner {
+  /** The shim's process id and client name, from `hello`. */
+  shimPid: number | null = null;
   client: string | null = null;
+  private readonly calls = new Set<Call>();
   private closed = false;
+  private readonly log: Logger;
+  private readonly counters: Counters;
+  private readonly maxBacklog: number;
 
   constructor(
     readonly id: number,
     private readonly socket: Socket,
-    private readonly onOverflow: (s: Session) => void,
-    private readonly maxBacklog = DEFAULT_SESSION_MAX_BACKLOG_BYTES,
-  ) {}
+    opts: SessionOptions,
+  ) {
+    this.log = opts.log;
+    this.counters = opts.counters;
+    this.maxBacklog = opts.maxBacklogBytes ?? DEFAULT_SESSION_MAX_BACKLOG_BYTES;
+  }
 
   get isClosed(): boolean {
     return this.closed || this.socket.destroyed;
   }
 
+  /** Calls this shim is waiting for. */
+  get pendingCalls(): number {
+    return this.calls.size;
+  }
+
   /** Send a frame to the shim; silently nothing once closed. Returns false when dropped. */
-  write(obj: Record<string, unknown>): boolean {
+  write(frame: DaemonFrame): boolean {
     if (this.isClosed) return false;
     if (this.socket.writableLength > this.maxBacklog) {
-      this.onOverflow(this);
+      this.counters.inc('localapi.deliver.overflow');
+      this.log.error({ session: this.id, shim_pid: this.shimPid }, 'shim is not reading its deliveries: message dropped');
       return false;
     }
-    this.socket.write(encodeFrame(obj));
+    this.socket.write(encodeFrame(frame));
     return true;
   }
 
-  deliver(frame: Record<string, unknown>): void {
+  /** `ok` (with `hello`'s or `stats`' fields); nothing when the request had no rid. */
+  ok(rid: number | undefined, fields?: OkFields): void {
+    if (rid !== undefined) this.write({ op: 'ok', rid, ...fields });
+  }
+
+  reply(rid: number, outcome: ReplyOutcome): void {
+    this.write(replyAnswer(rid, outcome));
+  }
+
+  /** A failed request: counted by code, logged, answered `error` when it had a rid. */
+  refuse(rid: number | undefined, op: string, err: unknown): void {
+    const code = errorCode(err);
+    this.counters.inc(`localapi.errors.${code}`);
+    if (!(err instanceof BridgeError)) this.log.error({ err, op, session: this.id }, 'local API op failed unexpectedly');
+    else this.log.debug({ op, code, session: this.id, message: err.message }, 'local API op refused');
+    const answer = errorAnswer(rid, err);
+    if (rid !== undefined) this.write(answer);
+    else if (!UNANSWERED_OPS.has(op)) this.log.warn({ op, code, session: this.id, message: answer.message }, 'local API op without rid failed');
+  }
+
+  deliver(frame: Delivery): void {
     this.write(frame);
+  }
+
+  /** Keep `call` until it is answered; false (nothing kept) once the connection is closed. */
+  adopt(call: Call): boolean {
+    if (this.isClosed) return false;
+    this.calls.add(call);
+    return true;
+  }
+
+  release(call: Call): void {
+    this.calls.delete(call);
   }
 
   /** Flush what is queued, then close. */
@@ -54,7 +115,16 @@ export class Session implements ListenerOwner {
     setTimeout(() => this.socket.destroy(), DEFAULT_END_GRACE_MS).unref();
   }
 
+  /** Write nothing more (the connection is going away). */
   markClosed(): void {
     this.closed = true;
+  }
+
+  /** The connection is gone: write nothing more and cancel the calls still waiting. */
+  close(why: string): void {
+    this.closed = true;
+    const calls = [...this.calls];
+    this.calls.clear();
+    for (const c of calls) c.cancel(why);
   }
 }

@@ -12,6 +12,7 @@ import type { Counters } from '../metrics/counters';
 import type { Matchmaker } from '../matchmaker/types';
 import { Sender, type LocalDispatch, type SenderOptions } from '../sender/sender';
 import { ReplyWaiter } from '../sender/reply-waiter';
+import { systemClock, type Clock } from '../time/clock';
 import { LocalApi } from './handlers';
 import { ListenerRegistry } from './registry';
 import { LocalApiServer } from './server';
@@ -27,6 +28,8 @@ export interface RpcPartsOptions {
   context?: zmq.Context;
   /** Pool overrides (tests). */
   pool?: SenderOptions['pool'];
+  /** Time source of call timeouts, call-monitor and the sender's peer deadlines (default: the system clock; tests pass a manual one). */
+  clock?: Clock;
 }
 
 export interface RpcParts {
@@ -35,14 +38,17 @@ export interface RpcParts {
   registry: ListenerRegistry;
   api: LocalApi;
   server: LocalApiServer;
+  /** The clock the waiter and the sender run on. */
+  clock: Clock;
   /** Stop order: local API first (no new work), then fail pending calls, then close peers. */
   stop(): Promise<void>;
 }
 
 export function buildRpcParts(o: RpcPartsOptions): RpcParts {
   const { config, counters } = o;
-  const sender = new Sender({ config, log: o.logger('sender'), counters, local: o.local, context: o.context, pool: o.pool });
-  const waiter = new ReplyWaiter(o.logger('reply-waiter'), counters);
+  const clock = o.clock ?? systemClock;
+  const sender = new Sender({ config, log: o.logger('sender'), counters, local: o.local, context: o.context, pool: o.pool, clock });
+  const waiter = new ReplyWaiter({ log: o.logger('reply-waiter'), counters, clock });
   const registry = new ListenerRegistry({ host: config.host, matchmaker: o.matchmaker, log: o.logger('listeners'), counters });
   const api = new LocalApi({ config, matchmaker: o.matchmaker, sender, waiter, registry, counters, log: o.logger('localapi') });
   const server = new LocalApiServer({
@@ -50,7 +56,6 @@ export function buildRpcParts(o: RpcPartsOptions): RpcParts {
     mode: config.bridge.localSocketMode,
     api,
     registry,
-    waiter,
     log: o.logger('localapi'),
     counters,
   });
@@ -60,6 +65,7 @@ export function buildRpcParts(o: RpcPartsOptions): RpcParts {
     registry,
     api,
     server,
+    clock,
     async stop() {
       await server.stop();
       waiter.close();

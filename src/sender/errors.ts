@@ -44,3 +44,20 @@ export class CallCancelledError extends BridgeError {
     super('SHUTDOWN', `call ${msgId} cancelled: ${why}`);
   }
 }
+
+/**
+ * A call was registered under a msg_id that is already waiting. msg_ids are
+ * random 128-bit values, so this means a bug in the caller, not bad luck.
+ */
+export class DuplicateMsgIdError extends BridgeError {
+  constructor(msgId: string) {
+    super('DUPLICATE_MSG_ID', `call ${msgId}: another call already waits under this msg_id; the call was not made (report this as a bug)`);
+  }
+}
+
+/** A message on our reply topic, for a pending call, that is not a `-process_reply`. */
+export class NotAReplyError extends BridgeError {
+  constructor(msgId: string, kind: string) {
+    super('REPLY_INVALID', `call ${msgId}: expected a -process_reply on the reply topic, got a ${kind} message; the callee (or whatever sent it) does not speak impl_zmq replies`);
+  }
+}

@@ -8,6 +8,7 @@
 import * as zmq from 'zeromq';
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
+import { systemClock, type Clock, type Timer } from '../time/clock';
 import { QueueFullError, SendFailedError, SenderStoppedError } from './errors';
 import { tcpEndpoint } from '../wire/endpoints';
 
@@ -29,6 +30,8 @@ export const DEFAULT_RECONNECT_INTERVAL_MS = 100;
 export const DEFAULT_RECONNECT_MAX_INTERVAL_MS = 5_000;
 /** A peer with nothing queued and nothing sent for this many milliseconds is closed. */
 export const DEFAULT_PEER_IDLE_MS = 300_000;
+/** Idle peers are looked for every quarter of the idle time, but not more often than this many milliseconds. */
+export const MIN_IDLE_SWEEP_MS = 1_000;
 
 export interface PeerPoolOptions {
   /** `rpc_zmq_port`: every peer's receiver port. */
@@ -45,6 +48,8 @@ export interface PeerPoolOptions {
   heartbeatTimeoutMs?: number;
   heartbeatTtlMs?: number;
   idleMs?: number;
+  /** Time source of the queue deadlines and idle closes (default: the system clock). */
+  clock?: Clock;
 }
 
 /** What logs say about a message (never its body). */
@@ -55,16 +60,16 @@ export interface SendMeta {
 
 interface Item {
   frames: Buffer[];
+  /** `clock.now()` after which the message is failed instead of sent. */
   deadline: number;
   meta: SendMeta;
   resolve: () => void;
   reject: (e: Error) => void;
 }
 
-
 class Peer {
   readonly queue: Item[] = [];
-  lastUsed = Date.now();
+  lastUsed: number;
   private pumping = false;
   private closed = false;
 
@@ -73,11 +78,14 @@ class Peer {
     readonly endpoint: string,
     private readonly sock: zmq.Push,
     private readonly pool: PeerPool,
-  ) {}
+    private readonly clock: Clock,
+  ) {
+    this.lastUsed = clock.now();
+  }
 
   push(item: Item): void {
     this.queue.push(item);
-    this.lastUsed = Date.now();
+    this.lastUsed = this.clock.now();
     if (!this.pumping) void this.pump();
   }
 
@@ -90,15 +98,16 @@ class Peer {
     try {
       while (this.queue.length > 0 && !this.closed) {
         const item = this.queue.shift()!;
-        const left = item.deadline - Date.now();
+        const left = item.deadline - this.clock.now();
         if (left <= 0) {
           this.pool.failed(this, item, 'timed out waiting in the peer queue (rpc_cast_timeout)');
           continue;
         }
+        // Once handed to zeromq, the rest of the deadline is ZeroMQ's own (real-time) send timeout.
         this.sock.sendTimeout = left;
         try {
           await this.sock.send(item.frames);
-          this.lastUsed = Date.now();
+          this.lastUsed = this.clock.now();
           this.pool.sent(item);
         } catch (err) {
           const code = (err as { code?: string }).code;
@@ -125,16 +134,25 @@ export class PeerPool {
   private readonly log: Logger;
   private readonly counters: Counters;
   private readonly queueLimit: number;
-  private readonly idleTimer: NodeJS.Timeout;
+  private readonly clock: Clock;
+  private readonly idleTimer: Timer;
   private stopped = false;
 
   constructor(private readonly opts: PeerPoolOptions) {
     this.log = opts.log;
     this.counters = opts.counters;
     this.queueLimit = opts.queueLimit ?? DEFAULT_PEER_QUEUE_LIMIT;
+    this.clock = opts.clock ?? systemClock;
     const idle = opts.idleMs ?? DEFAULT_PEER_IDLE_MS;
-    this.idleTimer = setInterval(() => this.closeIdle(idle), Math.max(1_000, Math.floor(idle / 4)));
-    this.idleTimer.unref();
+    // Housekeeping only: never what keeps the process alive.
+    this.idleTimer = this.clock.setTimeout(
+      () => {
+        this.closeIdle(idle);
+        if (!this.stopped) this.idleTimer.refresh();
+      },
+      Math.max(MIN_IDLE_SWEEP_MS, Math.floor(idle / 4)),
+      { ref: false },
+    );
   }
 
   /**
@@ -152,7 +170,7 @@ export class PeerPool {
       throw new QueueFullError(host, this.queueLimit);
     }
     return new Promise<void>((resolve, reject) => {
-      peer.push({ frames, meta, deadline: Date.now() + this.opts.castTimeoutMs, resolve, reject });
+      peer.push({ frames, meta, deadline: this.clock.now() + this.opts.castTimeoutMs, resolve, reject });
     });
   }
 
@@ -194,7 +212,7 @@ export class PeerPool {
     sock.reconnectMaxInterval = DEFAULT_RECONNECT_MAX_INTERVAL_MS;
     const endpoint = tcpEndpoint(host, o.port);
     sock.connect(endpoint);
-    p = new Peer(host, endpoint, sock, this);
+    p = new Peer(host, endpoint, sock, this, this.clock);
     this.peers.set(host, p);
     this.counters.inc('sender.peers.opened');
     this.log.debug({ peer: host, endpoint }, 'peer connection opened');
@@ -202,7 +220,7 @@ export class PeerPool {
   }
 
   private closeIdle(idleMs: number): void {
-    const now = Date.now();
+    const now = this.clock.now();
     for (const [host, p] of this.peers) {
       if (!p.busy && now - p.lastUsed >= idleMs) {
         this.peers.delete(host);
@@ -216,7 +234,7 @@ export class PeerPool {
   /** Close every connection; queued messages fail with SHUTDOWN (counted as failed). */
   close(): void {
     this.stopped = true;
-    clearInterval(this.idleTimer);
+    this.idleTimer.cancel();
     for (const p of this.peers.values()) {
       const n = p.queue.length;
       if (n > 0) {

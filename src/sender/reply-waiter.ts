@@ -4,13 +4,17 @@
  * call). As a receiver sink it claims only replies (and `nzb-heartbeat`s) for
  * msg_ids it awaits; anything else is left to the receiver, which offers it
  * to legacy ipc consumers and counts orphans.
+ *
+ * It owns a call's clocks: the overall timeout and, once a first heartbeat
+ * arrived, the call-monitor timeout. Both run on an injected {@link Clock}.
  */
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
 import type { InboundMessage, LocalSink } from '../receiver/sink';
+import { systemClock, type Clock, type Timer } from '../time/clock';
 import { classifyMessage, parseFrames, STYLE_HEARTBEAT, STYLE_HEARTBEAT_BYTES, type ReplyOutcome } from '../wire/envelope';
 import { REPLY_PREFIX } from '../wire/topic';
-import { CallCancelledError, CallTimeoutError } from './errors';
+import { CallCancelledError, CallTimeoutError, DuplicateMsgIdError, NotAReplyError } from './errors';
 
 export interface WaitOptions {
   /** Overall call timeout in seconds (the shim's, default `rpc_response_timeout`). */
@@ -19,27 +23,37 @@ export interface WaitOptions {
   monitorTimeout?: number | null;
 }
 
+export interface ReplyWaiterOptions {
+  /** The reply waiter's component logger (bound by the daemon; not re-bound here). */
+  log: Logger;
+  counters: Counters;
+  /** Time source of the call and monitor timeouts (default: the system clock). */
+  clock?: Clock;
+}
+
 interface Pending {
   msgId: string;
   resolve: (o: ReplyOutcome) => void;
   reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
+  timer: Timer;
   monitorSeconds: number | null;
-  monitorTimer: NodeJS.Timeout | null;
+  monitorTimer: Timer | null;
   heartbeats: number;
 }
 
+const MS_PER_SECOND = 1_000;
 
 export class ReplyWaiter implements LocalSink {
   readonly name = 'reply-waiter';
   private readonly pending = new Map<string, Pending>();
   private readonly log: Logger;
+  private readonly counters: Counters;
+  private readonly clock: Clock;
 
-  constructor(
-    log: Logger,
-    private readonly counters: Counters,
-  ) {
-    this.log = log.child({ component: 'reply-waiter' });
+  constructor(opts: ReplyWaiterOptions) {
+    this.log = opts.log;
+    this.counters = opts.counters;
+    this.clock = opts.clock ?? systemClock;
   }
 
   /** Calls waiting. */
@@ -54,12 +68,13 @@ export class ReplyWaiter implements LocalSink {
   /**
    * Start waiting for `msgId` (before sending the request, so a fast reply
    * cannot be missed). Resolves with the reply's outcome; rejects with
-   * {@link CallTimeoutError} (TIMEOUT) or {@link CallCancelledError}.
+   * {@link CallTimeoutError} (TIMEOUT), {@link CallCancelledError} or
+   * {@link DuplicateMsgIdError}.
    */
   wait(msgId: string, opts: WaitOptions): Promise<ReplyOutcome> {
-    if (this.pending.has(msgId)) return Promise.reject(new Error(`duplicate msg_id ${msgId}`));
+    if (this.pending.has(msgId)) return Promise.reject(new DuplicateMsgIdError(msgId));
     return new Promise<ReplyOutcome>((resolve, reject) => {
-      const timer = setTimeout(() => this.expire(msgId, opts.timeout, false), Math.max(0, opts.timeout * 1000));
+      const timer = this.clock.setTimeout(() => this.expire(msgId, opts.timeout, false), opts.timeout * MS_PER_SECOND);
       const m = opts.monitorTimeout;
       this.pending.set(msgId, {
         msgId,
@@ -92,12 +107,7 @@ export class ReplyWaiter implements LocalSink {
     const p = this.pending.get(msg.msgId);
     if (!p) return false;
     if (msg.frames[2]?.equals(STYLE_HEARTBEAT_BYTES)) {
-      p.heartbeats++;
-      this.counters.inc('replies.heartbeats');
-      if (p.monitorSeconds !== null) {
-        if (p.monitorTimer) p.monitorTimer.refresh();
-        else p.monitorTimer = setTimeout(() => this.expire(p.msgId, p.monitorSeconds!, true), p.monitorSeconds * 1000);
-      }
+      this.heartbeat(p);
       return true;
     }
     let outcome: ReplyOutcome;
@@ -105,7 +115,7 @@ export class ReplyWaiter implements LocalSink {
       const f = parseFrames(msg.frames);
       if (f.style === STYLE_HEARTBEAT) return true;
       const c = classifyMessage(f.msg);
-      if (c.kind !== 'reply') throw new Error(`expected a -process_reply, got a ${c.kind} message`);
+      if (c.kind !== 'reply') throw new NotAReplyError(msg.msgId, c.kind);
       outcome = c.outcome;
     } catch (err) {
       // Ours (the msg_id matches) but unreadable: keep waiting; the timeout answers the caller.
@@ -119,12 +129,22 @@ export class ReplyWaiter implements LocalSink {
     return true;
   }
 
+  /** The callee is alive: (re)start the monitor countdown, when the call has one. */
+  private heartbeat(p: Pending): void {
+    p.heartbeats++;
+    this.counters.inc('replies.heartbeats');
+    const seconds = p.monitorSeconds;
+    if (seconds === null) return;
+    if (p.monitorTimer) p.monitorTimer.refresh();
+    else p.monitorTimer = this.clock.setTimeout(() => this.expire(p.msgId, seconds, true), seconds * MS_PER_SECOND);
+  }
+
   private take(msgId: string): Pending | undefined {
     const p = this.pending.get(msgId);
     if (!p) return undefined;
     this.pending.delete(msgId);
-    clearTimeout(p.timer);
-    if (p.monitorTimer) clearTimeout(p.monitorTimer);
+    p.timer.cancel();
+    p.monitorTimer?.cancel();
     return p;
   }
 

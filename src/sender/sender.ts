@@ -10,6 +10,7 @@ import type { Counters } from '../metrics/counters';
 import type { FrameSender } from './types';
 import { PeerPool, type PeerPoolOptions, type SendMeta } from './peer-pool';
 import { SenderStoppedError } from './errors';
+import type { Clock } from '../time/clock';
 
 /** The part of the receiver the sender needs for the local short-circuit. */
 export interface LocalDispatch {
@@ -18,13 +19,16 @@ export interface LocalDispatch {
 
 export interface SenderOptions {
   config: BridgeConfig;
+  /** The sender's component logger (bound by the daemon; not re-bound here). */
   log: Logger;
   counters: Counters;
   /** The local receiver; null disables the short-circuit (every host goes over tcp). */
   local: LocalDispatch | null;
   context?: zmq.Context;
+  /** Time source of the peers' deadlines and idle closes (default: the system clock). */
+  clock?: Clock;
   /** Overrides of the pool's defaults (tests, bench). */
-  pool?: Partial<Omit<PeerPoolOptions, 'log' | 'counters' | 'context'>>;
+  pool?: Partial<Omit<PeerPoolOptions, 'log' | 'counters' | 'context' | 'clock'>>;
 }
 
 export class Sender implements FrameSender {
@@ -44,9 +48,10 @@ export class Sender implements FrameSender {
     this.pool = new PeerPool({
       port: c.port,
       castTimeoutMs: c.castTimeout * 1000,
-      log: opts.log.child({ component: 'sender' }),
+      log: opts.log,
       counters: opts.counters,
       context: opts.context,
+      clock: opts.clock,
       ...opts.pool,
     });
   }

@@ -4,6 +4,7 @@
  */
 import { createConnection, type Socket } from 'node:net';
 import { Packr, Unpackr } from 'msgpackr';
+import type { Delivery } from '../../src/localapi/protocol';
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
@@ -17,14 +18,8 @@ export interface Target {
   fanout?: boolean;
 }
 
-export interface Delivery {
-  op: 'deliver';
-  lid: number;
-  ctx: string;
-  msg: string;
-  reply_to: [string, string] | null;
-  monitor: number | null;
-}
+/** What the daemon delivers to a listener (the daemon's own type, so the two cannot drift apart). */
+export type { Delivery };
 
 /** An `error` answer as a rejection. */
 export class LocalApiError extends Error {
