@@ -101,7 +101,6 @@ export class Daemon {
       clock: this.clock,
     });
     this.matchmaker = createMatchmaker(config, { log: this.logger('matchmaker'), counters: this.counters, context: this.context, clock: this.clock });
-    // TODO(clock): pass `clock: this.clock` once RpcPartsOptions accepts it (localapi+sender branch).
     this.rpc = buildRpcParts({
       config,
       matchmaker: this.matchmaker,
@@ -109,6 +108,7 @@ export class Daemon {
       logger: (c) => this.logger(c),
       counters: this.counters,
       context: this.context,
+      clock: this.clock,
     });
     this.buildComponents();
   }

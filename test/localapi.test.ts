@@ -1,8 +1,8 @@
 /**
  * The local API on a single host, through a real Daemon (real receiver, local
  * matchmaker, real unix socket, local short-circuit) and real TS clients.
- * Call timeouts and the call-monitor run on a ManualClock: the same parts,
- * assembled with buildRpcParts (as the daemon does) around a real receiver.
+ * Call timeouts and the call-monitor run on a real Daemon given a
+ * ManualClock (DaemonOptions.clock reaches every part).
  * The request parser (protocol.ts) is also tested on its own.
  */
 import { test, describe, before, after } from 'node:test';
@@ -14,10 +14,6 @@ import { Writable } from 'node:stream';
 import { Daemon } from '../src/daemon';
 import { createLogger, silentLogger, type Logger } from '../src/log';
 import { Counters } from '../src/metrics/counters';
-import { Receiver } from '../src/receiver/receiver';
-import { prepareIpcDir } from '../src/receiver/ipc-dir';
-import type { LocalSink } from '../src/receiver/sink';
-import { createMatchmaker } from '../src/matchmaker/factory';
 import { buildRpcParts, type RpcParts } from '../src/localapi/wiring';
 import { isRejected, parseRequest, type LocalRequest, type RejectedRequest } from '../src/localapi/protocol';
 import { ManualClock } from './support/manual-clock';
@@ -246,29 +242,11 @@ describe('local API socket file', () => {
   });
 });
 
-/** The daemon's RPC half on a manual clock: real receiver, local matchmaker, unix socket. */
+/** A real daemon (receiver, local matchmaker, unix socket) whose every timer runs on a manual clock. */
 async function manualClockHost(cfg: BridgeConfig, clock: ManualClock, root: Logger = silentLogger()): Promise<{ counters: Counters; rpc: RpcParts; stop(): Promise<void> }> {
-  const counters = new Counters();
-  // As the daemon does: each part gets its own component logger.
-  const logger = (component: string): Logger => root.child({ component });
-  const sinks: LocalSink[] = [];
-  const receiver = new Receiver({ config: cfg, log: logger('receiver'), counters, sinks });
-  const matchmaker = createMatchmaker(cfg, { log: logger('matchmaker'), counters });
-  const rpc = buildRpcParts({ config: cfg, matchmaker, local: receiver, logger, counters, clock });
-  sinks.push(rpc.waiter, rpc.registry);
-  await prepareIpcDir(cfg.ipcDir);
-  await receiver.start();
-  await matchmaker.start();
-  await rpc.server.start();
-  return {
-    counters,
-    rpc,
-    async stop() {
-      await rpc.stop();
-      await matchmaker.stop();
-      await receiver.stop();
-    },
-  };
+  const daemon = new Daemon(cfg, root, { clock });
+  await daemon.start();
+  return { counters: daemon.counters, rpc: daemon.rpc, stop: () => daemon.stop() };
 }
 
 describe('local API call timeouts, on a manual clock', () => {
@@ -321,7 +299,16 @@ describe('local API call timeouts, on a manual clock', () => {
     await assert.rejects(call, isTimeout);
     const orphaned = host.counters.get('replies.orphaned');
     server.reply(got[0]!.reply_to!, CTX, { result: '"too late"' });
-    await waitFor(() => host.counters.get('replies.orphaned') === orphaned + 1, 5000, 'late reply counted');
+    // The late reply waits out the reply hold (on the same clock) for a subscriber that never comes.
+    const holdMs = cfg.bridge.replyHoldSeconds * 1000;
+    await waitFor(
+      () => {
+        clock.advance(holdMs);
+        return host.counters.get('replies.orphaned') === orphaned + 1;
+      },
+      5000,
+      'late reply counted',
+    );
     assert.deepEqual(caller.unsolicited, []);
     // the connection still works
     assert.equal((await caller.stats())['replies.timeouts'], timeouts + 1);
@@ -471,7 +458,7 @@ describe('local API logs', () => {
       await host.stop();
       removeDir(dir);
     }
-    // The parts built by buildRpcParts (the receiver's and matchmaker's lines are theirs to keep).
+    // The RPC parts' lines (the receiver's and matchmaker's are checked by test/logs.test.ts).
     const ours = lines.filter((l) => /"component":"(localapi|reply-waiter|sender|listeners)"/.test(l));
     assert.ok(ours.length >= 3, `lines of the RPC parts: ${ours.length}`);
     for (const l of ours) assert.equal((l.match(/"component":/g) ?? []).length, 1, `component bound twice: ${l}`);

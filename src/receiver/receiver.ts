@@ -131,7 +131,7 @@ export class Receiver {
     this.outlets = new Outlets({
       settings: outletSettings(opts.config),
       counters: opts.counters,
-      log: opts.log.child({ component: 'receiver.outlets' }),
+      log: opts.log,
       context: opts.context,
       clock: this.clock,
     });
