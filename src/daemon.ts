@@ -33,6 +33,10 @@ import { buildRpcParts, type RpcParts } from './localapi/wiring';
 import { resolveLogLevel } from './config/log-level';
 import { freezeRestartOptions } from './config/restart';
 import { createContext } from './zmq-context';
+import { DAEMON_VERSION } from './localapi/protocol';
+import { PingResponder } from './control/ping-responder';
+import { DropTracker } from './status/drops';
+import { StatusReporter } from './status/reporter';
 
 /** A part of the daemon with a lifecycle. */
 export interface DaemonComponent {
@@ -74,6 +78,11 @@ export class Daemon {
   readonly matchmaker: Matchmaker;
   /** Sender, reply waiter, shim listeners, local API server. */
   readonly rpc: RpcParts;
+  /** What the local API's `status` op answers (`nova-zmq-bridge status`). */
+  readonly status: StatusReporter;
+  /** When the last component started (clock time); null before. */
+  private startedAt: number | null = null;
+  private readonly drops: DropTracker;
   private cfg: BridgeConfig;
   private readonly log: Logger;
   private readonly components: DaemonComponent[] = [];
@@ -101,7 +110,10 @@ export class Daemon {
       clock: this.clock,
     });
     this.matchmaker = createMatchmaker(config, { log: this.logger('matchmaker'), counters: this.counters, context: this.context, clock: this.clock });
+    this.drops = new DropTracker(this.counters, this.clock);
     this.rpc = buildRpcParts({
+      // Read at request time, once every part exists.
+      status: () => this.status.report(),
       config,
       matchmaker: this.matchmaker,
       local: this.receiver,
@@ -109,6 +121,19 @@ export class Daemon {
       counters: this.counters,
       context: this.context,
       clock: this.clock,
+    });
+    this.status = new StatusReporter({
+      config: () => this.cfg,
+      version: DAEMON_VERSION,
+      clock: this.clock,
+      startedAt: () => this.startedAt,
+      counters: this.counters,
+      matchmaker: this.matchmaker,
+      receiver: this.receiver,
+      sender: this.rpc.sender,
+      registry: this.rpc.registry,
+      server: this.rpc.server,
+      drops: this.drops,
     });
     this.buildComponents();
   }
@@ -160,6 +185,19 @@ export class Daemon {
     const rpc = this.rpc;
     this.router.use('replies', rpc.waiter);
     this.router.use('listeners', rpc.registry);
+    // The daemon's own endpoint (`nova-zmq-bridge ping`), answered through the sender.
+    this.router.use(
+      'control',
+      new PingResponder({
+        host: this.cfg.host,
+        version: DAEMON_VERSION,
+        startedAt: () => this.startedAt ?? this.clock.now(),
+        sender: rpc.sender,
+        clock: this.clock,
+        counters: this.counters,
+        log: this.logger('control'),
+      }),
+    );
     this.addComponent({ name: 'localapi', start: () => rpc.server.start(), stop: () => rpc.stop() });
     // 4. broker role ([zmq_bridge] broker_role): matchmaker services, and the
     //    router's broker stage, which re-addresses bare topics to a registered host.
@@ -197,6 +235,8 @@ export class Daemon {
       this.started.push(c);
     }
     this.state = 'running';
+    this.startedAt = this.clock.now();
+    this.drops.start();
     this.log.info({ rpc_zmq_host: this.cfg.host, port: this.cfg.port, ipc_dir: this.cfg.ipcDir, sources: this.cfg.sources }, 'daemon started');
   }
 
@@ -207,6 +247,7 @@ export class Daemon {
       return;
     }
     this.state = 'stopping';
+    this.drops.stop();
     await this.stopStarted();
     this.state = 'stopped';
     this.log.info({ counters: this.counters.snapshot() }, 'daemon stopped');

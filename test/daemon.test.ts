@@ -123,13 +123,14 @@ describe('Daemon', () => {
     assert.deepEqual(events, ['start:a', 'stop:a']);
   });
 
-  test('the reply waiter, the listener registry and (with broker_role) the broker role sit in their router stages', () => {
+  test('the reply waiter, the listener registry, the control endpoint and (with broker_role) the broker role sit in their router stages', () => {
     const plain = new Daemon(testConfig({ ipcDir: tmp() }), silentLogger());
-    assert.deepEqual(plain.router.pluggedStages(), ['replies', 'listeners', 'outlets']);
+    assert.deepEqual(plain.router.pluggedStages(), ['replies', 'listeners', 'control', 'outlets']);
     assert.equal(plain.router.get('replies'), plain.rpc.waiter);
     assert.equal(plain.router.get('listeners'), plain.rpc.registry);
+    assert.equal(plain.router.get('control')?.name, 'control');
     const broker = new Daemon(testConfig({ ipcDir: tmp(), bridge: { brokerRole: true } }), silentLogger());
-    assert.deepEqual(broker.router.pluggedStages(), ['replies', 'broker', 'listeners', 'outlets']);
+    assert.deepEqual(broker.router.pluggedStages(), ['replies', 'broker', 'listeners', 'control', 'outlets']);
     assert.equal(broker.router.get('broker')?.name, 'broker-role');
   });
 
@@ -137,7 +138,7 @@ describe('Daemon', () => {
     const part: LocalSink = { name: 'outside-broker', offer: () => false };
     const daemon = new Daemon(testConfig({ ipcDir: tmp() }), silentLogger(), { stages: { broker: part } });
     assert.equal(daemon.router.get('broker'), part);
-    assert.deepEqual(daemon.router.pluggedStages(), ['replies', 'broker', 'listeners', 'outlets']);
+    assert.deepEqual(daemon.router.pluggedStages(), ['replies', 'broker', 'listeners', 'control', 'outlets']);
     assert.throws(
       () => new Daemon(testConfig({ ipcDir: tmp() }), silentLogger(), { stages: { replies: part } }),
       (err: Error & { code?: string }) => err.code === 'ROUTER_STAGE_TAKEN' && /'replies' stage/.test(err.message),

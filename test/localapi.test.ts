@@ -410,7 +410,10 @@ describe('local API request parser', () => {
       [{ op: 'reply', reply_to: ['x', 'compute.h1'], ctx: '{}' }, 'local API op reply: field reply_to must be [msg_id, "zmq_replies.<host>"]'],
       [{ op: 'reply', reply_to: ['x', 'zmq_replies.h1'], ctx: '{}', failure: 'nope' }, 'local API op reply: field failure must be a JSON text (as json.dumps writes it)'],
       [{ op: 'heartbeat', reply_to: 'x' }, 'local API op heartbeat: field reply_to must be [msg_id, "zmq_replies.<host>"]'],
-      [{ op: 'frobnicate', rid: 1 }, 'local API op frobnicate: field op must be one of hello, listen, unlisten, cast, call, notify, reply, heartbeat, stats'],
+      [{ op: 'frobnicate', rid: 1 }, 'local API op frobnicate: field op must be one of hello, listen, unlisten, cast, call, notify, reply, heartbeat, stats, status, ping'],
+      [{ op: 'ping', rid: 1 }, 'local API op ping: field host must be a non-empty string'],
+      [{ op: 'ping', rid: 1, host: 'h1', topic: 'a.b' }, "local API op ping: field topic must be null, or a topic without '.', '~', ':' or path separators"],
+      [{ op: 'ping', host: 'h1' }, 'local API op ping: field rid must be an integer'],
     ];
     for (const [frame, message] of cases) {
       const r = rejected(frame);

@@ -37,6 +37,13 @@ export class NoRouteError extends BridgeError {
   }
 }
 
+/** `status` asked of a local API built without the daemon's status reporter (a test assembly). */
+export class StatusUnavailableError extends BridgeError {
+  constructor() {
+    super('UNAVAILABLE', 'this local API serves no status (it was built without a daemon)');
+  }
+}
+
 /** The daemon is stopping. */
 export class LocalApiShutdownError extends BridgeError {
   constructor() {

@@ -10,9 +10,11 @@ import type { Matchmaker, Queue } from '../matchmaker/types';
 import type { Sender } from '../sender/sender';
 import type { ReplyWaiter } from '../sender/reply-waiter';
 import { buildCastFrames, buildHeartbeatFrames, buildNotifyV2Frames, buildReplyFrames } from '../wire/envelope';
+import { CONTROL_PING_METHOD, CONTROL_TOPIC, OSLO_PING_METHOD, pingRequest } from '../control/protocol';
+import type { DaemonStatus } from '../status/types';
 import { directedTopic, fanoutTopic, notificationTopic, qualifyTopic, replyTopic, replyTopicHost } from '../wire/topic';
 import { Call, type CallParts } from './call';
-import { NoRouteError } from './errors';
+import { NoRouteError, StatusUnavailableError } from './errors';
 import {
   DAEMON_VERSION,
   isRejected,
@@ -25,6 +27,7 @@ import {
   type ListenNotifyRequest,
   type ListenRpcRequest,
   type NotifyRequest,
+  type PingRequest,
   type ReplyRequest,
   type Target,
 } from './protocol';
@@ -40,6 +43,8 @@ export interface LocalApiDeps {
   counters: Counters;
   /** The local API's component logger. */
   log: Logger;
+  /** The daemon's state for the `status` op (absent when the API is assembled without a daemon). */
+  status?: () => DaemonStatus;
 }
 
 /** Counter suffix of an op: known-looking names as they are, anything else `unknown`. */
@@ -101,6 +106,11 @@ export class LocalApi {
           return this.heartbeat(r);
         case 'stats':
           return s.ok(r.rid, { counters: this.d.counters.snapshot() });
+        case 'status':
+          if (!this.d.status) throw new StatusUnavailableError();
+          return s.ok(r.rid, { status: this.d.status() });
+        case 'ping':
+          return this.ping(s, r);
       }
     } catch (err) {
       s.refuse(r.rid, r.op, err);
@@ -160,6 +170,20 @@ export class LocalApi {
     const queues = await this.route(this.wireTopic(r.target));
     const spec = { rid: r.rid, ctx: r.ctx, request: r.msg, timeout: r.timeout ?? this.d.config.responseTimeout, monitorTimeout: r.monitorTimeout };
     new Call(this.callParts, s, spec).start(queues);
+  }
+
+  /**
+   * A round trip straight to `r.host`, past the matchmaker: the question is
+   * whether that host answers, not who serves a topic. Made as a call, so
+   * it takes the path and the answers (TIMEOUT, SEND_FAILED...) of a call.
+   */
+  private ping(s: Session, r: PingRequest): void {
+    const own = r.topic === null;
+    const base = own ? CONTROL_TOPIC : this.base(r.exchange, r.topic!);
+    const server = own ? r.host : (r.server ?? r.host);
+    const request = pingRequest(own ? CONTROL_PING_METHOD : OSLO_PING_METHOD);
+    const spec = { rid: r.rid, ctx: '{}', request, timeout: r.timeout ?? this.d.config.responseTimeout, monitorTimeout: null };
+    new Call(this.callParts, s, spec).start([{ topic: directedTopic(base, server), host: r.host }]);
   }
 
   private reply(r: ReplyRequest): void {

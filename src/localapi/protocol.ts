@@ -5,11 +5,12 @@
  * documented errors name them; the handlers never look at raw fields.
  *
  * Shim -> daemon: hello, listen (rpc | notify), unlisten, cast, call, notify,
- * reply, heartbeat, stats. Daemon -> shim: ok / reply / error answers and
+ * reply, heartbeat, stats; and for the operator's CLI, status and ping. Daemon -> shim: ok / reply / error answers and
  * deliveries. Wire names stay snake_case (`reply_to`, `monitor_timeout`,
  * `response_timeout`); request fields the handlers read are camelCase.
  */
 import { BridgeError } from '../errors';
+import type { DaemonStatus } from '../status/types';
 import type { ReplyOutcome } from '../wire/envelope';
 import { isJsonText } from '../wire/json-raw';
 import { checkExchangeName, replyTopicHost } from '../wire/topic';
@@ -21,7 +22,7 @@ export const LOCAL_API_PROTO = 1;
 export const DAEMON_VERSION = '0.1.0';
 
 /** The ops a shim may send. */
-export const REQUEST_OPS = ['hello', 'listen', 'unlisten', 'cast', 'call', 'notify', 'reply', 'heartbeat', 'stats'] as const;
+export const REQUEST_OPS = ['hello', 'listen', 'unlisten', 'cast', 'call', 'notify', 'reply', 'heartbeat', 'stats', 'status', 'ping'] as const;
 export type RequestOp = (typeof REQUEST_OPS)[number];
 
 // ---------------------------------------------------------------- requests
@@ -121,6 +122,28 @@ export interface StatsRequest extends Answerable {
   op: 'stats';
 }
 
+/** The daemon's state for `nova-zmq-bridge status` (src/status/types.ts). */
+export interface StatusRequest extends Answerable {
+  op: 'status';
+}
+
+/**
+ * A round trip to `host` (`nova-zmq-bridge ping`), sent straight to that
+ * host without the matchmaker: its daemon's control endpoint when `topic` is
+ * null, else oslo's `oslo_rpc_server_ping` on `topic` directed to `server`
+ * (default: `host`).
+ */
+export interface PingRequest {
+  op: 'ping';
+  rid: number;
+  host: string;
+  topic: string | null;
+  exchange: string | null;
+  server: string | null;
+  /** Seconds; null means `rpc_response_timeout`. */
+  timeout: number | null;
+}
+
 export type LocalRequest =
   | HelloRequest
   | ListenRpcRequest
@@ -131,7 +154,9 @@ export type LocalRequest =
   | NotifyRequest
   | ReplyRequest
   | HeartbeatRequest
-  | StatsRequest;
+  | StatsRequest
+  | StatusRequest
+  | PingRequest;
 
 /** A frame that is not a usable request: answered `error` (when it has a rid), never acted on. */
 export interface RejectedRequest {
@@ -146,10 +171,12 @@ export interface RejectedRequest {
 export type OkAnswer = { op: 'ok'; rid: number };
 export type HelloFields = { host: string; proto: number; version: string; response_timeout: number };
 export type StatsFields = { counters: Record<string, number> };
+export type StatusFields = { status: DaemonStatus };
 /** What `ok` may carry besides op and rid. */
-export type OkFields = HelloFields | StatsFields;
+export type OkFields = HelloFields | StatsFields | StatusFields;
 export type HelloAnswer = OkAnswer & HelloFields;
 export type StatsAnswer = OkAnswer & StatsFields;
+export type StatusAnswer = OkAnswer & StatusFields;
 export type ReplyAnswer = { op: 'reply'; rid: number; result: string } | { op: 'reply'; rid: number; failure: string };
 /** Without `rid` for connection-wide errors (PROTOCOL, SHUTDOWN). */
 export type ErrorAnswer = { op: 'error'; rid?: number; code: string; message: string };
@@ -163,7 +190,7 @@ export type Delivery = {
 };
 
 /** Every frame the daemon writes to a shim. */
-export type DaemonFrame = OkAnswer | HelloAnswer | StatsAnswer | ReplyAnswer | ErrorAnswer | Delivery;
+export type DaemonFrame = OkAnswer | HelloAnswer | StatsAnswer | StatusAnswer | ReplyAnswer | ErrorAnswer | Delivery;
 
 /** The answer to a call that got its reply. */
 export function replyAnswer(rid: number, outcome: ReplyOutcome): ReplyAnswer {
@@ -269,6 +296,18 @@ function call(r: Fields, rid: number | undefined): CallRequest {
   return { op: 'call', rid, target: t, ctx, msg, timeout, monitorTimeout };
 }
 
+function ping(r: Fields, rid: number | undefined): PingRequest {
+  if (rid === undefined) throw new InvalidFieldError('ping', 'rid', 'an integer');
+  const host = str('ping', r, 'host');
+  if (/[\s/\\]/.test(host)) throw new InvalidFieldError('ping', 'host', 'a host name or address');
+  const topic = optStr('ping', r, 'topic');
+  if (topic !== null && (topic === '' || /[.~:/\\]/.test(topic))) {
+    throw new InvalidFieldError('ping', 'topic', "null, or a topic without '.', '~', ':' or path separators");
+  }
+  const server = optStr('ping', r, 'server');
+  return { op: 'ping', rid, host, topic, exchange: exchange('ping', r), server: server === '' ? null : server, timeout: optSeconds('ping', r, 'timeout') };
+}
+
 function notify(r: Fields, rid: number | undefined): NotifyRequest {
   const topic = str('notify', r, 'topic');
   const priority = str('notify', r, 'priority');
@@ -316,7 +355,10 @@ function request(op: string, r: Fields, rid: number | undefined): LocalRequest {
     case 'heartbeat':
       return { op, rid, replyTo: replyTo(op, r) };
     case 'stats':
+    case 'status':
       return { op, rid };
+    case 'ping':
+      return ping(r, rid);
     default:
       throw new InvalidFieldError(echoedOp(op), 'op', `one of ${REQUEST_OPS.join(', ')}`);
   }

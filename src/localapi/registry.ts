@@ -72,6 +72,23 @@ export class ListenerRegistry implements LocalSink {
     return n;
   }
 
+  /** Listeners per wire base topic, for `status`: RPC listeners with their server names, notification listeners. */
+  topics(): { topic: string; listeners: number; servers: string[]; notifyListeners: number }[] {
+    const out = new Map<string, { topic: string; listeners: number; servers: string[]; notifyListeners: number }>();
+    const entry = (topic: string) => {
+      let e = out.get(topic);
+      if (!e) out.set(topic, (e = { topic, listeners: 0, servers: [], notifyListeners: 0 }));
+      return e;
+    };
+    for (const [key, g] of this.rpc) {
+      const e = entry(key);
+      e.listeners = g.all.length;
+      e.servers = [...new Set(g.all.map((l) => l.server).filter((s): s is string => s !== null))].sort();
+    }
+    for (const [key, g] of this.notify) entry(key).notifyListeners = g.all.length;
+    return [...out.values()];
+  }
+
   /** Add a listener; resolves once the matchmaker knows the topic. A reused lid replaces the old listener. */
   async add(owner: ListenerOwner, lid: number, spec: { kind: 'rpc' | 'notify'; key: string; server: string | null; pool: string | null }): Promise<void> {
     if (this.byOwner.get(owner.id)?.has(lid)) await this.remove(owner, lid);

@@ -10,6 +10,7 @@ import type { BridgeConfig } from '../config/types';
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
 import type { Matchmaker } from '../matchmaker/types';
+import type { DaemonStatus } from '../status/types';
 import { Sender, type LocalDispatch, type SenderOptions } from '../sender/sender';
 import { ReplyWaiter } from '../sender/reply-waiter';
 import { systemClock, type Clock } from '../time/clock';
@@ -30,6 +31,8 @@ export interface RpcPartsOptions {
   pool?: SenderOptions['pool'];
   /** Time source of call timeouts, call-monitor and the sender's peer deadlines (default: the system clock; tests pass a manual one). */
   clock?: Clock;
+  /** The daemon's state for the `status` op (the daemon's status reporter). */
+  status?: () => DaemonStatus;
 }
 
 export interface RpcParts {
@@ -50,7 +53,7 @@ export function buildRpcParts(o: RpcPartsOptions): RpcParts {
   const sender = new Sender({ config, log: o.logger('sender'), counters, local: o.local, context: o.context, pool: o.pool, clock });
   const waiter = new ReplyWaiter({ log: o.logger('reply-waiter'), counters, clock });
   const registry = new ListenerRegistry({ host: config.host, matchmaker: o.matchmaker, log: o.logger('listeners'), counters });
-  const api = new LocalApi({ config, matchmaker: o.matchmaker, sender, waiter, registry, counters, log: o.logger('localapi') });
+  const api = new LocalApi({ config, matchmaker: o.matchmaker, sender, waiter, registry, counters, log: o.logger('localapi'), status: o.status });
   const server = new LocalApiServer({
     path: config.bridge.localSocket,
     mode: config.bridge.localSocketMode,

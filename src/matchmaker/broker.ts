@@ -1,4 +1,5 @@
 import type { Matchmaker, Queue } from './types';
+import type { MatchmakerState } from '../status/types';
 import { bindingOf } from './topics';
 import { directedTopic, fanoutTopic } from '../wire/topic';
 import { RegisteringClient, type RegisteringOptions } from './service-client';
@@ -65,6 +66,16 @@ export class BrokerMatchmaker implements Matchmaker {
     }
     const ft = fanoutTopic(b.base);
     return hosts.map((h) => ({ topic: directedTopic(ft, h), host: h }));
+  }
+
+  describe(): MatchmakerState {
+    return {
+      kind: this.kind,
+      backend: this.reg.client.endpoint,
+      reachable: this.reg.reachable,
+      detail: `broker service; ${this.reg.registrations} registrations of this host`,
+      warning: null,
+    };
   }
 
   register(topic: string, host: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Matchmaker, Queue } from './types';
+import type { MatchmakerState } from '../status/types';
 import { bindingOf } from './topics';
 import { directedTopic, fanoutTopic } from '../wire/topic';
 
@@ -13,6 +14,10 @@ export class LocalMatchmaker implements Matchmaker {
 
   /** @param host `rpc_zmq_host` of this daemon. */
   constructor(private readonly host: string) {}
+
+  describe(): MatchmakerState {
+    return { kind: this.kind, backend: null, reachable: null, detail: `bare and fanout topics go to this host (${this.host})`, warning: null };
+  }
 
   async start(): Promise<void> {}
   async stop(): Promise<void> {}

@@ -3,6 +3,7 @@ import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
 import type { RedisConfig } from '../config/types';
 import type { Matchmaker, Queue } from './types';
+import type { MatchmakerState } from '../status/types';
 import { bindingOf } from './topics';
 import { directedTopic, fanoutTopic, splitDirected } from '../wire/topic';
 import { RedisUnavailableError } from './errors';
@@ -194,6 +195,16 @@ export class RedisMatchmaker implements Matchmaker {
     this.next.set(b.base, i + 1);
     const member = members[i]!;
     return [{ topic: member, host: splitDirected(member).host! }];
+  }
+
+  describe(): MatchmakerState {
+    return {
+      kind: this.kind,
+      backend: `${this.opts.redis.host}:${this.opts.redis.port}`,
+      reachable: this.up,
+      detail: `${this.registered.size} registrations of this host, ${this.view.size} topics looked up` + (this.up ? '' : '; serving the last hosts seen'),
+      warning: null,
+    };
   }
 
   /** True while connected to Redis. */

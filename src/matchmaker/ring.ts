@@ -3,6 +3,7 @@ import { basename, dirname } from 'node:path';
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
 import type { Matchmaker, Queue } from './types';
+import type { MatchmakerState } from '../status/types';
 import { bindingOf } from './topics';
 import { loadRingFile, type Ring } from './ring-file';
 import { RingFileError } from './errors';
@@ -46,6 +47,8 @@ export class RingMatchmaker implements Matchmaker {
   private debounce: Timer | null = null;
   private reloading: Promise<void> = Promise.resolve();
   private readonly warnedMissing = new Set<string>();
+  /** Why the last reload was refused (the previous ring stays in force); null after a good load. */
+  private lastReloadError: string | null = null;
 
   constructor(private readonly opts: RingOptions) {
     this.log = opts.log.child({ matchmaker: 'ring', ringfile: opts.ringfile });
@@ -70,6 +73,17 @@ export class RingMatchmaker implements Matchmaker {
   reload(): Promise<void> {
     this.reloading = this.reloading.then(() => this.doReload());
     return this.reloading;
+  }
+
+  describe(): MatchmakerState {
+    const hosts = new Set([...this.ring.values()].flat());
+    return {
+      kind: this.kind,
+      backend: this.opts.ringfile,
+      reachable: true,
+      detail: `${this.ring.size} topics, ${hosts.size} hosts`,
+      warning: this.lastReloadError === null ? null : `ring file reload refused, previous ring in force: ${this.lastReloadError}`,
+    };
   }
 
   /** Snapshot of the current ring (for tests and diagnostics). */
@@ -116,12 +130,14 @@ export class RingMatchmaker implements Matchmaker {
     try {
       const ring = await loadRingFile(this.opts.ringfile);
       this.ring = ring;
+      this.lastReloadError = null;
       this.warnedMissing.clear();
       this.opts.counters.inc('matchmaker.ring.reloaded');
       this.log.info({ topics: [...ring.keys()] }, 'ring reloaded');
     } catch (err) {
       this.opts.counters.inc('matchmaker.ring.reload_failed');
       const problem = err instanceof RingFileError ? err.problem : 'unknown';
+      this.lastReloadError = (err as Error).message;
       this.log.error({ err, problem }, `ring file refused, keeping the previous ring: ${(err as Error).message}`);
     }
   }

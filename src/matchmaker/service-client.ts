@@ -183,6 +183,16 @@ export class RegisteringClient {
     });
   }
 
+  /** Whether the service answered its last request; null before the first answer or failure. */
+  get reachable(): boolean | null {
+    return this.available;
+  }
+
+  /** Registrations of this daemon kept at the service. */
+  get registrations(): number {
+    return this.regs.size;
+  }
+
   /** False once the service failed to answer, until it answers again. */
   get down(): boolean {
     return this.available === false;

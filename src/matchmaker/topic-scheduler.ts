@@ -1,4 +1,5 @@
 import type { Matchmaker, Queue } from './types';
+import type { MatchmakerState } from '../status/types';
 import { bindingOf } from './topics';
 import { directedTopic, fanoutTopic } from '../wire/topic';
 import { RegisteringClient, type RegisteringOptions } from './service-client';
@@ -68,6 +69,16 @@ export class TopicSchedulerMatchmaker implements Matchmaker {
       this.opts.counters.inc('matchmaker.topic_scheduler.unavailable');
       throw err;
     }
+  }
+
+  describe(): MatchmakerState {
+    return {
+      kind: this.kind,
+      backend: this.reg.client.endpoint,
+      reachable: this.reg.reachable,
+      detail: `topic scheduler service; ${this.reg.registrations} registrations of this host`,
+      warning: null,
+    };
   }
 
   register(topic: string, host: string): Promise<void> {

@@ -8,6 +8,8 @@
  * One module per kind (local.ts, stub.ts, ring.ts, fanout-ring.ts, broker.ts,
  * topic-scheduler.ts, redis.ts), chosen by `rpc_zmq_matchmaker` in factory.ts.
  */
+import type { MatchmakerState } from '../status/types';
+
 export interface Queue {
   /** Topic to put in frame 1. */
   topic: string;
@@ -30,4 +32,6 @@ export interface Matchmaker {
   unregister(topic: string, host: string): Promise<void>;
   /** Re-read whatever can change live (ring file); called on SIGHUP. */
   reload?(): Promise<void>;
+  /** Its backend's state, for `nova-zmq-bridge status`; kinds without one may leave it out. */
+  describe?(): MatchmakerState;
 }

@@ -34,7 +34,7 @@ export type CounterUnit =
   | 'milliseconds';
 
 /** The pino `component` of the code that moves the counter. */
-export type CounterComponent = 'receiver' | 'sender' | 'reply-waiter' | 'localapi' | 'listeners' | 'matchmaker' | 'broker-role' | 'metrics';
+export type CounterComponent = 'receiver' | 'sender' | 'reply-waiter' | 'localapi' | 'listeners' | 'matchmaker' | 'broker-role' | 'control' | 'metrics';
 
 export interface CounterSpec {
   readonly unit: CounterUnit;
@@ -68,7 +68,7 @@ export const REFUSAL_PROBLEMS = [
 ] as const;
 
 /** Operations of the local API (docs/local-api.md), plus `unknown` for anything else a client sends. */
-export const LOCAL_API_OPS = ['hello', 'listen', 'unlisten', 'cast', 'call', 'notify', 'reply', 'heartbeat', 'stats', 'unknown'] as const;
+export const LOCAL_API_OPS = ['hello', 'listen', 'unlisten', 'cast', 'call', 'notify', 'reply', 'heartbeat', 'stats', 'status', 'ping', 'unknown'] as const;
 
 /**
  * Error codes a local API operation can answer with (the `code` of the
@@ -84,6 +84,7 @@ export const LOCAL_API_ERROR_CODES = [
   'ENVELOPE_INVALID',
   'MATCHMAKER_SERVICE_UNAVAILABLE',
   'MATCHMAKER_SERVICE_REFUSED',
+  'UNAVAILABLE',
   'unknown',
 ] as const;
 
@@ -424,6 +425,27 @@ export const COUNTER_CATALOGUE = {
     unit: 'messages', component: 'broker-role',
     counts: 'Messages the broker role could not hand to the chosen worker.',
     action: 'See `sender.cast.failed`: the worker\'s host is unreachable.',
+  },
+
+  // control endpoint: `nova_zmq_bridge.<host>`, answered by every daemon (`nova-zmq-bridge ping`)
+  'control.answered': {
+    unit: 'calls', component: 'control',
+    counts: 'Ping calls to this daemon\'s control endpoint answered (`nova-zmq-bridge ping` from this or another host).',
+  },
+  'control.unknown_method': {
+    unit: 'calls', component: 'control',
+    counts: 'Calls to the control endpoint for a method it does not have; answered with an oslo `NoSuchMethod` failure.',
+    action: 'A newer `nova-zmq-bridge ping` against an older daemon, or something probing the endpoint.',
+  },
+  'control.bad_request': {
+    unit: 'messages', component: 'control',
+    counts: 'Messages on the control topic that are not a readable call (a cast, an unreadable envelope); dropped.',
+    action: 'The warning log line has the topic: find who sends casts to `nova_zmq_bridge.<host>`.',
+  },
+  'control.reply_failed': {
+    unit: 'replies', component: 'control',
+    counts: 'Answers of the control endpoint that could not be handed to the caller\'s host.',
+    action: 'See `sender.cast.failed`: the caller\'s host is unreachable from here (its `rpc_zmq_host` must resolve on this host).',
   },
 
   // the counters themselves

@@ -22,6 +22,7 @@ import { InboundRouter } from './router';
 import { BindFailedError, PortInUseError } from './errors';
 import { tcpEndpoint } from '../wire/endpoints';
 import { STYLE_CAST_BYTES, STYLE_HEARTBEAT_BYTES, STYLE_V2_BYTES } from '../wire/envelope';
+import type { OutletState } from '../status/types';
 
 /** Receive high-water mark of the tcp PULL socket, in messages. */
 export const DEFAULT_RECEIVE_HWM = 1_000;
@@ -285,6 +286,19 @@ export class Receiver {
       { problem, refused_total: this.counters.get(name), nframes: frames.length, msg_id: printable(frames[0]), topic: printable(frames[1]), style: printable(frames[2], 32) },
       'refused malformed message',
     );
+  }
+
+  /** Every ipc outlet's state, for `status`. */
+  outletStates(): OutletState[] {
+    const now = this.clock.now();
+    return this.outlets.list().map((o) => ({
+      name: o.name,
+      kind: o.kind,
+      queued: o.pending(),
+      queued_bytes: o.queuedBytes,
+      bound: o.bound,
+      last_sent_s_ago: o.lastSentAt === 0 ? null : Math.max(0, Math.round((now - o.lastSentAt) / 1000)),
+    }));
   }
 
   /** The ipc socket paths this receiver has bound so far. */

@@ -6,9 +6,12 @@
  *   replies   -> the reply waiter (calls made through this daemon's shims)
  *   broker    -> the broker role (`[zmq_bridge] broker_role` only)
  *   listeners -> the shims' listener registry
+ *   control   -> the daemon's own RPC endpoint (`nova_zmq_bridge.<host>`:
+ *                `nova-zmq-bridge ping`), asked last so shim traffic never
+ *                pays for it
  *   outlets   -> the legacy ipc outlets (`zmq_topic_<topic>`)
  *
- * The first three are claim stages: the first whose part claims a message
+ * The first four are claim stages: the first whose part claims a message
  * owns it. The outlets stage forwards whatever is left. The order is the
  * router's, not the caller's: a part is plugged into its stage by name
  * (`router.use('broker', role)`), so the broker role is asked before the
@@ -33,7 +36,7 @@ import type { InboundMessage, LocalSink } from './sink';
 import { StageTakenError } from './errors';
 
 /** Every stage, in the order the router asks them. */
-export const STAGE_ORDER = ['replies', 'broker', 'listeners', 'outlets'] as const;
+export const STAGE_ORDER = ['replies', 'broker', 'listeners', 'control', 'outlets'] as const;
 
 export type StageName = (typeof STAGE_ORDER)[number];
 

@@ -11,6 +11,7 @@ import type { Counters } from '../metrics/counters';
 import { systemClock, type Clock, type Timer } from '../time/clock';
 import { QueueFullError, SendFailedError, SenderStoppedError } from './errors';
 import { tcpEndpoint } from '../wire/endpoints';
+import type { PeerState } from '../status/types';
 
 /** Max messages waiting per peer before new ones are refused with QUEUE_FULL. */
 export const DEFAULT_PEER_QUEUE_LIMIT = 10_000;
@@ -70,6 +71,12 @@ interface Item {
 class Peer {
   readonly queue: Item[] = [];
   lastUsed: number;
+  /** For `status`: hand-overs and failures since the connection opened, and when the last of each happened (0: never). */
+  sentCount = 0;
+  failedCount = 0;
+  lastSentAt = 0;
+  lastFailedAt = 0;
+  lastFailure: string | null = null;
   private pumping = false;
   private closed = false;
 
@@ -107,7 +114,8 @@ class Peer {
         this.sock.sendTimeout = left;
         try {
           await this.sock.send(item.frames);
-          this.lastUsed = this.clock.now();
+          this.lastUsed = this.lastSentAt = this.clock.now();
+          this.sentCount++;
           this.pool.sent(item);
         } catch (err) {
           const code = (err as { code?: string }).code;
@@ -184,12 +192,32 @@ export class PeerPool {
     return this.peers.get(host)?.queue.length ?? 0;
   }
 
+  /** Each open connection's state for `status` (src/status/types.ts). */
+  describe(): PeerState[] {
+    const now = this.clock.now();
+    const ago = (t: number): number | null => (t === 0 ? null : Math.max(0, Math.round((now - t) / 1000)));
+    return [...this.peers.values()].map((p) => ({
+      host: p.host,
+      endpoint: p.endpoint,
+      state: p.lastSentAt === 0 && p.lastFailedAt === 0 ? 'connecting' : p.lastFailedAt > p.lastSentAt ? 'down' : 'up',
+      queued: p.queue.length,
+      sent: p.sentCount,
+      failed: p.failedCount,
+      last_sent_s_ago: ago(p.lastSentAt),
+      last_failure_s_ago: ago(p.lastFailedAt),
+      last_failure: p.lastFailure,
+    }));
+  }
+
   sent(item: Item): void {
     this.counters.inc('sender.sent');
     item.resolve();
   }
 
   failed(peer: Peer, item: Item, why: string, cause?: unknown): void {
+    peer.failedCount++;
+    peer.lastFailedAt = this.clock.now();
+    peer.lastFailure = why;
     this.counters.inc('sender.cast.failed');
     this.log.error({ peer: peer.host, endpoint: peer.endpoint, topic: item.meta.topic, msg_id: item.meta.msgId, why }, 'message could not be handed to its peer');
     item.reject(new SendFailedError(peer.host, why, { cause }));

@@ -11,6 +11,7 @@ import type { FrameSender } from './types';
 import { PeerPool, type PeerPoolOptions, type SendMeta } from './peer-pool';
 import { SenderStoppedError } from './errors';
 import type { Clock } from '../time/clock';
+import type { PeerState } from '../status/types';
 
 /** The part of the receiver the sender needs for the local short-circuit. */
 export interface LocalDispatch {
@@ -98,6 +99,11 @@ export class Sender implements FrameSender {
   /** Hosts with an open tcp connection. */
   peers(): string[] {
     return this.pool.hosts();
+  }
+
+  /** The open connections' states, for `status`. */
+  peerStates(): PeerState[] {
+    return this.pool.describe();
   }
 
   close(): void {
