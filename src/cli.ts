@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 /**
  * The daemon's command line: `nova-zmq-bridge --config-file /etc/nova/nova.conf`
- * runs it in the foreground until SIGTERM/SIGINT.
+ * runs it in the foreground until SIGTERM/SIGINT. `nova-zmq-bridge COMMAND
+ * ...` runs one of the operator's subcommands instead (status, ping,
+ * check-config, ...: one module each under src/cli/, listed in
+ * src/cli/commands.ts).
  *
  * Exit codes: 0 after a clean stop; 2 for a configuration problem (bad
  * option, unreadable file, bad arguments, an unusable matchmaker option or
@@ -26,9 +29,10 @@ import type { BridgeConfig } from './config/types';
 import { createLogger } from './log';
 import { Daemon } from './daemon';
 import { EXIT_CONFIG } from './errors';
-
-/** Exit code for failures that are neither configuration nor environment. */
-const EXIT_UNEXPECTED = 1;
+import { ConfigUsageError } from './config/errors';
+import { COMMANDS, commandsHelp, findCommand } from './cli/commands';
+import { processIo } from './cli/command';
+import { EXIT_UNEXPECTED, exitCodeOf, oneLine } from './cli/exit';
 /** Exit code after a second SIGINT cut a graceful stop short. */
 const EXIT_FORCED = 130;
 /** Longest a graceful stop may take before the process exits anyway, in milliseconds. */
@@ -58,17 +62,6 @@ function version(): string {
   return 'unknown';
 }
 
-/** The error's own `exitCode` (typed start-up and configuration errors), else {@link EXIT_UNEXPECTED}. */
-function exitCodeOf(err: unknown): number {
-  const code = (err as { exitCode?: unknown } | null)?.exitCode;
-  return typeof code === 'number' ? code : EXIT_UNEXPECTED;
-}
-
-function oneLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.replace(/[\r\n]+/g, ' ');
-}
-
 function readConfig(args: CliArgs): { config: BridgeConfig; level: pino.LevelWithSilent } {
   const config = loadConfig({ configFiles: args.configFiles, configDirs: args.configDirs });
   const level = resolveLogLevel(config, args.logLevel, process.env);
@@ -82,13 +75,21 @@ export function applyV8Flags(env: NodeJS.ProcessEnv = process.env): void {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  const command = argv.length > 0 ? findCommand(argv[0]!) : undefined;
+  if (command) {
+    process.exitCode = await command.run(argv.slice(1), processIo());
+    return;
+  }
   let args: CliArgs;
   let config: BridgeConfig;
   let level: pino.LevelWithSilent;
   try {
+    if (argv.length > 0 && !argv[0]!.startsWith('-')) {
+      throw new ConfigUsageError({ file: null, option: 'command', value: argv[0]!, reason: 'unknown command', accepted: `${COMMANDS.map((c) => c.name).join(', ')}, or daemon options (--help)` });
+    }
     args = parseArgs(argv);
     if (args.help) {
-      process.stdout.write(USAGE);
+      process.stdout.write(USAGE + commandsHelp());
       return;
     }
     if (args.version) {
