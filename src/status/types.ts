@@ -50,6 +50,7 @@ export interface OutletState {
   /** ipc file name. */
   name: string;
   kind: 'direct' | 'fanout' | 'reply';
+  /** Messages waiting in the daemon's queue of the outlet (the one being handed to ZeroMQ, if any, is not counted). */
   queued: number;
   queued_bytes: number;
   /** False while binding, or when binding failed. */
