@@ -36,15 +36,23 @@ export interface PreflightCheck {
   run(config: BridgeConfig): Promise<string>;
 }
 
-/** The nearest existing directory at or above `dir`. */
+/** The nearest existing path at or above `dir` (start-up's `mkdir -p` would create the rest). */
 async function existingAncestor(dir: string): Promise<string> {
   for (let d = dir; ; d = dirname(d)) {
     try {
-      if ((await stat(d)).isDirectory()) return d;
+      await stat(d);
+      return d;
     } catch {
       // missing: look higher
     }
     if (dirname(d) === d) return d;
+  }
+}
+
+/** Throw when `path` exists but is not a directory (what mkdir -p would trip on). */
+async function mustBeDirectory(path: string): Promise<void> {
+  if (!(await stat(path)).isDirectory()) {
+    throw Object.assign(new Error(`ENOTDIR: not a directory, ${path}`), { code: 'ENOTDIR' });
   }
 }
 
@@ -71,7 +79,7 @@ const ipcDir: PreflightCheck = {
     const dir = config.ipcDir;
     const base = await existingAncestor(dir);
     try {
-      if (base !== dir && !(await stat(base)).isDirectory()) throw new Error(`${base} is not a directory`);
+      await mustBeDirectory(base);
       await probeWrite(base);
     } catch (err) {
       throw new IpcDirUnwritableError(dir, err);
@@ -97,6 +105,7 @@ const localSocket: PreflightCheck = {
     const dir = dirname(path);
     const base = await existingAncestor(dir);
     try {
+      await mustBeDirectory(base);
       await access(base, constants.W_OK | constants.X_OK);
     } catch (err) {
       throw new LocalSocketFailedError(path, err);
