@@ -160,6 +160,11 @@ test('bad arguments: exit 2 with the accepted form', async () => {
   const p = await runCli(['ping']);
   assert.equal(p.code, 2);
   assert.match(p.stderr, /missing HOST/);
+  for (const cmd of ['status', 'ping', 'check-config']) {
+    const h = await runCli([cmd, '--help']);
+    assert.equal(h.code, 0);
+    assert.match(h.stdout, new RegExp(`^Usage: nova-zmq-bridge ${cmd} `));
+  }
   const u = await runCli(['stauts']);
   assert.equal(u.code, 2);
   assert.match(u.stderr, /unknown command; accepted: status, ping, check-config/);
