@@ -34,17 +34,29 @@ function collect(): { got: Delivery[]; fn: (d: Delivery) => void } {
   return { got, fn: (d) => got.push(d) };
 }
 
+/** The local API clients a describe block opens, closed together in its `after`. */
+class ShimClients {
+  private readonly open: LocalApiClient[] = [];
+  constructor(private readonly socketPath: () => string) {}
+
+  async connect(opts: { hello?: boolean } = {}): Promise<LocalApiClient> {
+    const c = await LocalApiClient.connect(this.socketPath());
+    this.open.push(c);
+    if (opts.hello !== false) await c.hello();
+    return c;
+  }
+
+  async closeAll(): Promise<void> {
+    for (const c of this.open.splice(0)) await c.close();
+  }
+}
+
 describe('local API, single host', () => {
   let dir: string;
   let cfg: BridgeConfig;
   let daemon: Daemon;
-  const clients: LocalApiClient[] = [];
-  const client = async (): Promise<LocalApiClient> => {
-    const c = await LocalApiClient.connect(cfg.bridge.localSocket);
-    clients.push(c);
-    await c.hello();
-    return c;
-  };
+  const shims = new ShimClients(() => cfg.bridge.localSocket);
+  const client = () => shims.connect();
 
   before(async () => {
     dir = makeIpcDir();
@@ -54,14 +66,13 @@ describe('local API, single host', () => {
   });
 
   after(async () => {
-    for (const c of clients) await c.close();
+    await shims.closeAll();
     await daemon.stop();
     removeDir(dir);
   });
 
   test('hello answers host, proto and the default timeout; socket mode is 0660', async () => {
-    const c = await LocalApiClient.connect(cfg.bridge.localSocket);
-    clients.push(c);
+    const c = await shims.connect({ hello: false });
     const h = await c.hello();
     assert.equal(h.op, 'ok');
     assert.equal(h.host, 'localhost');
@@ -254,13 +265,8 @@ describe('local API call timeouts, on a manual clock', () => {
   let cfg: BridgeConfig;
   let clock: ManualClock;
   let host: Awaited<ReturnType<typeof manualClockHost>>;
-  const clients: LocalApiClient[] = [];
-  const client = async (): Promise<LocalApiClient> => {
-    const c = await LocalApiClient.connect(cfg.bridge.localSocket);
-    clients.push(c);
-    await c.hello();
-    return c;
-  };
+  const shims = new ShimClients(() => cfg.bridge.localSocket);
+  const client = () => shims.connect();
   const isTimeout = (e: unknown) => e instanceof LocalApiError && e.code === 'TIMEOUT';
 
   before(async () => {
@@ -271,7 +277,7 @@ describe('local API call timeouts, on a manual clock', () => {
   });
 
   after(async () => {
-    for (const c of clients) await c.close();
+    await shims.closeAll();
     await host.stop();
     removeDir(dir);
   });
