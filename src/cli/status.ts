@@ -9,6 +9,7 @@ import type { DaemonStatus } from '../status/types';
 import { parseCommandArgs, positiveNumber } from './args';
 import type { CliIo, Command } from './command';
 import { commandConfig } from './config';
+import { DaemonRefusedError } from './errors';
 import { CHECK_RESULTS, EXIT_FAILURE, exitCodeOfResult, oneLine, worst } from './exit';
 import { LocalClient } from './local-client';
 import { DEFAULT_DROP_WINDOW_S, evaluateStatus, unreachable, type Check } from './status-checks';
@@ -131,7 +132,9 @@ export const statusCommand: Command = {
         status = await fetchStatus(config.bridge.localSocket);
         checks = evaluateStatus(status, { dropWindowS });
       } catch (err) {
-        checks = unreachable(oneLine(err));
+        // A daemon that predates the `status` op answers INVALID for it.
+        const older = err instanceof DaemonRefusedError && err.answerCode === 'INVALID' ? 'the daemon does not know the status op (an older version?): ' : '';
+        checks = unreachable(older + oneLine(err));
       }
     } catch (err) {
       io.err(`nova-zmq-bridge status: ${oneLine(err)}\n`);
