@@ -16,6 +16,7 @@ import { systemClock, type Clock } from '../time/clock';
 import { LocalApi } from './handlers';
 import { ListenerRegistry } from './registry';
 import { LocalApiServer } from './server';
+import type { CallLatency } from '../metrics/call-latency';
 
 export interface RpcPartsOptions {
   config: BridgeConfig;
@@ -30,6 +31,8 @@ export interface RpcPartsOptions {
   pool?: SenderOptions['pool'];
   /** Time source of call timeouts, call-monitor and the sender's peer deadlines (default: the system clock; tests pass a manual one). */
   clock?: Clock;
+  /** Histogram of call latencies (default: the local API's own). */
+  callLatency?: CallLatency;
 }
 
 export interface RpcParts {
@@ -50,7 +53,7 @@ export function buildRpcParts(o: RpcPartsOptions): RpcParts {
   const sender = new Sender({ config, log: o.logger('sender'), counters, local: o.local, context: o.context, pool: o.pool, clock });
   const waiter = new ReplyWaiter({ log: o.logger('reply-waiter'), counters, clock });
   const registry = new ListenerRegistry({ host: config.host, matchmaker: o.matchmaker, log: o.logger('listeners'), counters });
-  const api = new LocalApi({ config, matchmaker: o.matchmaker, sender, waiter, registry, counters, log: o.logger('localapi') });
+  const api = new LocalApi({ config, matchmaker: o.matchmaker, sender, waiter, registry, counters, log: o.logger('localapi'), clock, callLatency: o.callLatency });
   const server = new LocalApiServer({
     path: config.bridge.localSocket,
     mode: config.bridge.localSocketMode,

@@ -1,4 +1,4 @@
-import type { Matchmaker, Queue } from './types';
+import type { Matchmaker, MatchmakerStatus, Queue } from './types';
 import { bindingOf } from './topics';
 import { directedTopic, fanoutTopic } from '../wire/topic';
 import { RegisteringClient, type RegisteringOptions } from './service-client';
@@ -41,6 +41,10 @@ export class BrokerMatchmaker implements Matchmaker {
 
   stop(): Promise<void> {
     return this.reg.stop();
+  }
+
+  status(): MatchmakerStatus {
+    return this.reg.status();
   }
 
   /** False while the broker does not answer. */

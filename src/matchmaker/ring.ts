@@ -2,7 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
-import type { Matchmaker, Queue } from './types';
+import type { Matchmaker, MatchmakerStatus, Queue } from './types';
 import { bindingOf } from './topics';
 import { loadRingFile, type Ring } from './ring-file';
 import { RingFileError } from './errors';
@@ -46,6 +46,9 @@ export class RingMatchmaker implements Matchmaker {
   private debounce: Timer | null = null;
   private reloading: Promise<void> = Promise.resolve();
   private readonly warnedMissing = new Set<string>();
+  /** Clock time of the last successful load, and why the last reload was refused (null when it was not). */
+  private loadedAt: number | null = null;
+  private refused: string | null = null;
 
   constructor(private readonly opts: RingOptions) {
     this.log = opts.log.child({ matchmaker: 'ring', ringfile: opts.ringfile });
@@ -54,6 +57,7 @@ export class RingMatchmaker implements Matchmaker {
   /** Load the ring; rejects with {@link RingFileError} when the file is unusable. */
   async start(): Promise<void> {
     this.ring = await loadRingFile(this.opts.ringfile);
+    this.loadedAt = (this.opts.clock ?? systemClock).now();
     this.log.info({ topics: [...this.ring.keys()] }, 'ring loaded');
     if (this.opts.watch !== false) this.startWatching();
   }
@@ -70,6 +74,19 @@ export class RingMatchmaker implements Matchmaker {
   reload(): Promise<void> {
     this.reloading = this.reloading.then(() => this.doReload());
     return this.reloading;
+  }
+
+  /** The ring file is the backend: "unreachable" while its last reload was refused (the previous ring still serves). */
+  status(): MatchmakerStatus {
+    const topics = new Map<string, number>();
+    for (const [topic, hosts] of this.ring) topics.set(topic, hosts.length);
+    return {
+      backend: 'ringfile',
+      reachable: this.refused === null,
+      ...(this.refused !== null ? { problem: this.refused } : {}),
+      lastRefresh: this.loadedAt,
+      topics,
+    };
   }
 
   /** Snapshot of the current ring (for tests and diagnostics). */
@@ -116,12 +133,15 @@ export class RingMatchmaker implements Matchmaker {
     try {
       const ring = await loadRingFile(this.opts.ringfile);
       this.ring = ring;
+      this.loadedAt = (this.opts.clock ?? systemClock).now();
+      this.refused = null;
       this.warnedMissing.clear();
       this.opts.counters.inc('matchmaker.ring.reloaded');
       this.log.info({ topics: [...ring.keys()] }, 'ring reloaded');
     } catch (err) {
       this.opts.counters.inc('matchmaker.ring.reload_failed');
       const problem = err instanceof RingFileError ? err.problem : 'unknown';
+      this.refused = `the ring file was refused at its last reload (${problem}); serving the previous ring`;
       this.log.error({ err, problem }, `ring file refused, keeping the previous ring: ${(err as Error).message}`);
     }
   }

@@ -1,4 +1,4 @@
-import type { Matchmaker, Queue } from './types';
+import type { Matchmaker, MatchmakerStatus, Queue } from './types';
 import { bindingOf } from './topics';
 import { directedTopic, fanoutTopic } from '../wire/topic';
 import { RegisteringClient, type RegisteringOptions } from './service-client';
@@ -43,6 +43,10 @@ export class TopicSchedulerMatchmaker implements Matchmaker {
 
   stop(): Promise<void> {
     return this.reg.stop();
+  }
+
+  status(): MatchmakerStatus {
+    return this.reg.status();
   }
 
   async queues(topic: string): Promise<Queue[]> {

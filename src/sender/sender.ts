@@ -8,7 +8,7 @@ import type { BridgeConfig } from '../config/types';
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
 import type { FrameSender } from './types';
-import { PeerPool, type PeerPoolOptions, type SendMeta } from './peer-pool';
+import { PeerPool, type PeerPoolOptions, type PeerState, type SendMeta } from './peer-pool';
 import { SenderStoppedError } from './errors';
 import type { Clock } from '../time/clock';
 
@@ -76,6 +76,7 @@ export class Sender implements FrameSender {
     if (this.isLocal(host)) {
       const local = this.local!;
       this.counters.inc('sender.local');
+      this.countKind(meta, frames);
       // Asynchronous like the network path, so callers never re-enter themselves.
       return new Promise<void>((resolve) =>
         setImmediate(() => {
@@ -84,7 +85,18 @@ export class Sender implements FrameSender {
         }),
       );
     }
-    return this.pool.submit(host, frames, meta);
+    const handed = this.pool.submit(host, frames, meta);
+    this.countKind(meta, frames);
+    return handed;
+  }
+
+  /** `sender.messages.{kind}` and `sender.bytes.{kind}` of an accepted message. */
+  private countKind(meta: SendMeta, frames: Buffer[]): void {
+    const kind = meta.kind ?? 'forward';
+    let bytes = 0;
+    for (const f of frames) bytes += f.length;
+    this.counters.inc(`sender.messages.${kind}`);
+    this.counters.inc(`sender.bytes.${kind}`, bytes);
   }
 
   send(host: string, frames: Buffer[]): Promise<void> {
@@ -98,6 +110,11 @@ export class Sender implements FrameSender {
   /** Hosts with an open tcp connection. */
   peers(): string[] {
     return this.pool.hosts();
+  }
+
+  /** Open peer connections with queue depth and state (metrics). */
+  peerStates(): PeerState[] {
+    return this.pool.peerStates();
   }
 
   close(): void {
