@@ -1,0 +1,98 @@
+/**
+ * The daemon's Prometheus exporter: one prom-client Registry per daemon
+ * (never prom-client's global one), holding
+ *  - every catalogued counter, as mapped by prometheus-map.ts (families
+ *    become labels, every value printed from 0 so that `rate()` works from
+ *    the first scrape);
+ *  - the gauges and the call histogram of state-metrics.ts;
+ *  - prom-client's Node process metrics (RSS, CPU, fds, event-loop lag, GC,
+ *    heap), prefixed `nova_zmq_bridge_`, when asked for.
+ * Everything is read from the daemon's state when scraped (SnapshotMetric),
+ * so the exporter adds no work to the message paths.
+ */
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { COUNTER_CATALOGUE, placeholders, type CounterName, type CounterPattern, type CounterSpec } from './catalogue';
+import type { CounterCell } from './counters';
+import { METRIC_PREFIX, PROMETHEUS_MAP, SHARED_METRIC_HELP } from './prometheus-map';
+import { SnapshotMetric, type Sample } from './snapshot-metric';
+import { STATE_METRICS } from './state-metrics';
+import type { MetricsSources } from './sources';
+
+/** One catalogued counter as a series of its metric. */
+export interface CounterSeries {
+  counter: CounterName;
+  metric: string;
+  labels: Record<string, string>;
+  scale: number;
+}
+
+/** Every name of a catalogue pattern with the values of its placeholders. */
+function expandWithValues(pattern: string, spec: CounterSpec): { name: string; values: Record<string, string> }[] {
+  let out = [{ name: pattern, values: {} as Record<string, string> }];
+  for (const v of placeholders(pattern)) {
+    out = out.flatMap((e) => (spec.vars?.[v] ?? []).map((x) => ({ name: e.name.replace(`{${v}}`, x), values: { ...e.values, [v]: x } })));
+  }
+  return out;
+}
+
+/** Every catalogued counter as a series (metric name and labels), in catalogue order. */
+export function counterSeries(): CounterSeries[] {
+  const out: CounterSeries[] = [];
+  for (const [pattern, spec] of Object.entries(COUNTER_CATALOGUE as Record<string, CounterSpec>)) {
+    const map = PROMETHEUS_MAP[pattern as CounterPattern];
+    for (const e of expandWithValues(pattern, spec)) {
+      const labels: Record<string, string> = { ...map.labels };
+      for (const [v, x] of Object.entries(e.values)) labels[map.rename?.[v] ?? v] = x;
+      out.push({ counter: e.name as CounterName, metric: map.metric, labels, scale: map.scale ?? 1 });
+    }
+  }
+  return out;
+}
+
+/** HELP of a counter metric: the shared text, or its one counter's text from the catalogue. */
+export function counterMetricHelp(metric: string): string {
+  const shared = SHARED_METRIC_HELP[metric];
+  if (shared) return shared;
+  const pattern = (Object.keys(PROMETHEUS_MAP) as CounterPattern[]).find((p) => PROMETHEUS_MAP[p].metric === metric);
+  return pattern ? (COUNTER_CATALOGUE as Record<string, CounterSpec>)[pattern]!.counts.replace(/`/g, '') : metric;
+}
+
+export interface MetricsExporterOptions {
+  /** Add prom-client's Node process metrics (default false: they start timers and observers; the daemon asks for them when it serves HTTP). */
+  processMetrics?: boolean;
+}
+
+export class MetricsExporter {
+  readonly registry = new Registry();
+
+  constructor(private readonly src: MetricsSources, opts: MetricsExporterOptions = {}) {
+    const byMetric = new Map<string, { cell: CounterCell; labels: Record<string, string>; scale: number }[]>();
+    const all = counterSeries();
+    // Cells: a scrape reads fields, no name lookups.
+    const cells = src.counters.cells(all.map((s) => s.counter));
+    all.forEach((s, i) => {
+      const list = byMetric.get(s.metric) ?? [];
+      list.push({ cell: cells[i]!, labels: s.labels, scale: s.scale });
+      byMetric.set(s.metric, list);
+    });
+    for (const [metric, series] of byMetric) {
+      this.registry.registerMetric(
+        new SnapshotMetric(metric, counterMetricHelp(metric), 'counter', () => series.map((x): Sample => ({ labels: x.labels, value: x.cell.value * x.scale }))) as never,
+      );
+    }
+    for (const d of STATE_METRICS) {
+      this.registry.registerMetric(new SnapshotMetric(d.name, d.help, d.type, () => d.read(this.src)) as never);
+    }
+    if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+  }
+
+  /** Content-Type of {@link scrape}'s text (Prometheus text format 0.0.4). */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The exposition text of every metric now. */
+  scrape(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
