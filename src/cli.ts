@@ -130,9 +130,9 @@ export async function main(argv: string[]): Promise<void> {
   // Type=notify: READY=1 now that every part is bound; STATUS= and WATCHDOG=1 from here on.
   const notifier = SystemdNotifier.fromEnv({
     env: process.env,
-    clock: daemon.clock,
+    clock: daemon!.clock,
     log: log.child({ component: 'systemd' }),
-    counters: daemon.counters,
+    counters: daemon!.counters,
     status: () => daemon.statusLine(),
   });
   await notifier?.ready();
