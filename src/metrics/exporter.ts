@@ -15,7 +15,7 @@ import { COUNTER_CATALOGUE, placeholders, type CounterName, type CounterPattern,
 import type { CounterCell } from './counters';
 import { METRIC_PREFIX, PROMETHEUS_MAP, SHARED_METRIC_HELP } from './prometheus-map';
 import { SnapshotMetric, type Sample } from './snapshot-metric';
-import { STATE_METRICS } from './state-metrics';
+import { STATE_METRICS, type StateMetricDecl } from './state-metrics';
 import type { MetricsSources } from './sources';
 
 /** One catalogued counter as a series of its metric. */
@@ -64,6 +64,8 @@ export interface MetricsExporterOptions {
 
 export class MetricsExporter {
   readonly registry = new Registry();
+  /** Metrics written as text after prom-client's (see StateMetricDecl.text). */
+  private readonly textMetrics: StateMetricDecl[] = [];
 
   constructor(private readonly src: MetricsSources, opts: MetricsExporterOptions = {}) {
     const byMetric = new Map<string, { cell: CounterCell; labels: Record<string, string>; scale: number }[]>();
@@ -81,7 +83,8 @@ export class MetricsExporter {
       );
     }
     for (const d of STATE_METRICS) {
-      this.registry.registerMetric(new SnapshotMetric(d.name, d.help, d.type, () => d.read(this.src)) as never);
+      if (d.text) this.textMetrics.push(d);
+      else this.registry.registerMetric(new SnapshotMetric(d.name, d.help, d.type, () => d.read(this.src)) as never);
     }
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
   }
@@ -92,7 +95,12 @@ export class MetricsExporter {
   }
 
   /** The exposition text of every metric now. */
-  scrape(): Promise<string> {
-    return this.registry.metrics();
+  async scrape(): Promise<string> {
+    let text = await this.registry.metrics();
+    for (const d of this.textMetrics) {
+      const lines = d.text!(this.src);
+      text += `\n# HELP ${d.name} ${d.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${d.name} ${d.type}\n${lines.length ? `${lines.join('\n')}\n` : ''}`;
+    }
+    return text;
   }
 }
