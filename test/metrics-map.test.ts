@@ -17,6 +17,7 @@ import { METRICS_MARKER, renderMetricsReference } from '../src/metrics/docs';
 import { markedBlock } from '../src/config/docs';
 import { CallLatency, DEFAULT_CALL_SERIES_LIMIT } from '../src/metrics/call-latency';
 import { largestWithOther, methodOf, topicLabels, OTHER, MAX_LABEL_VALUE_CHARS } from '../src/metrics/labels';
+import { histogramLines } from '../src/metrics/histogram-text';
 import type { MetricsSources } from '../src/metrics/sources';
 import { Counters } from '../src/metrics/counters';
 import { Daemon } from '../src/daemon';
@@ -163,4 +164,19 @@ test('a real daemon fed 300 base topics and 300 directed ones: the scrape stays 
     await daemon.stop();
     removeDir(dir);
   }
+});
+
+test('histogram text: label values escaped, cumulative buckets, parsed back exactly', () => {
+  const h = new CallLatency({ bounds: [0.1, 1] });
+  const weird = methodOf('{"args": {}, "method": "a\\"b\\\\c\\nd"}');
+  assert.equal(weird, 'a"b\\c\nd');
+  h.observe({ exchange: 'nova', topic: 'compute', method: weird }, 0.05);
+  h.observe({ exchange: 'nova', topic: 'compute', method: weird }, 0.5);
+  h.observe({ exchange: 'nova', topic: 'compute', method: weird }, 5);
+  const lines = histogramLines('x_seconds', { call_type: 'call' }, h);
+  const s = parseScrape(`${lines.join('\n')}\n`);
+  const labels = { call_type: 'call', exchange: 'nova', topic: 'compute', method: weird };
+  assert.deepEqual([0.1, 1, '+Inf'].map((le) => value(s, 'x_seconds_bucket', { ...labels, le })), [1, 2, 3]);
+  assert.equal(value(s, 'x_seconds_count', labels), 3);
+  assert.equal(value(s, 'x_seconds_sum', labels), 5.55);
 });
