@@ -61,6 +61,8 @@ describe('a scrape after known traffic', () => {
       await waitFor(() => rpc.length === before + 1, { what: 'call delivered' });
       const d = rpc[before]!;
       assert.ok(d.reply_to, 'a call carries reply_to');
+      // The first call's callee heartbeats once (call-monitor), as a slow oslo server would.
+      if (before === 3) server.heartbeat(d.reply_to);
       clock.advance(ms);
       server.reply(d.reply_to, CTX, outcome);
       const a = await answer;
@@ -82,14 +84,16 @@ describe('a scrape after known traffic', () => {
     const delivered = (kind: string) => value(s, `${P}messages_delivered_total`, { kind });
     assert.deepEqual(
       ['call', 'cast', 'fanout', 'notification', 'reply', 'heartbeat', 'forward'].map(sent),
-      [3, 2, 1, 1, 3, 0, 0],
+      [3, 2, 1, 1, 3, 1, 0],
     );
-    assert.deepEqual(['rpc', 'fanout', 'reply', 'notification', 'heartbeat'].map(received), [5, 1, 3, 1, 0]);
+    assert.deepEqual(['rpc', 'fanout', 'reply', 'notification', 'heartbeat'].map(received), [5, 1, 3, 1, 1]);
+    assert.equal(value(s, `${P}call_monitor_heartbeats_received_total`), 1);
+    assert.equal(value(s, `${P}rpc_client_timeouts_total`, { cause: 'heartbeat_missed' }), 0);
     assert.deepEqual(['call', 'cast', 'fanout', 'notification'].map(delivered), [3, 2, 1, 1]);
     // Everything went to this host: short-circuited, none over tcp.
-    assert.equal(value(s, `${P}sender_handed_over_total`, { path: 'local' }), 10);
+    assert.equal(value(s, `${P}sender_handed_over_total`, { path: 'local' }), 11);
     assert.equal(value(s, `${P}sender_handed_over_total`, { path: 'tcp' }), 0);
-    assert.equal(value(s, `${P}receiver_messages_total`), 10);
+    assert.equal(value(s, `${P}receiver_messages_total`), 11);
   });
 
   test('bytes agree: what was sent is what was received and delivered', () => {
@@ -99,6 +103,7 @@ describe('a scrape after known traffic', () => {
     assert.equal(b('received', 'fanout'), b('sent', 'fanout'));
     assert.equal(b('received', 'notification'), b('sent', 'notification'));
     assert.equal(b('received', 'reply'), b('sent', 'reply'));
+    assert.equal(b('received', 'heartbeat'), b('sent', 'heartbeat'));
     assert.equal(b('delivered', 'call'), b('sent', 'call'));
     assert.equal(b('delivered', 'cast'), b('sent', 'cast'));
   });
@@ -123,6 +128,7 @@ describe('a scrape after known traffic', () => {
   test('local API, matchmaker and state gauges', () => {
     assert.equal(value(s, `${P}local_api_requests_total`, { op: 'call' }), 3);
     assert.equal(value(s, `${P}local_api_requests_total`, { op: 'reply' }), 3);
+    assert.equal(value(s, `${P}local_api_requests_total`, { op: 'heartbeat' }), 1);
     assert.equal(value(s, `${P}local_api_requests_total`, { op: 'listen' }), 2);
     assert.equal(value(s, `${P}matchmaker_lookups_total`, { result: 'found' }), 7);
     assert.equal(value(s, `${P}matchmaker_lookups_total`, { result: 'no_host' }), 0);
