@@ -137,7 +137,7 @@ export class Daemon {
 
   /** The daemon's own readiness checks (what each part already knows; no I/O). */
   private addReadinessChecks(): void {
-    this.readiness.add(readinessCheck('daemon', () => (this.state === 'running' ? { ready: true } : { ready: false, reason: this.state })));
+    this.readiness.add(readinessCheck('daemon', () => (this.state === 'running' ? { ready: true } : { ready: false, reason: `the daemon is ${this.state}` })));
     this.readiness.add(
       readinessCheck('receiver', () => (this.receiver.listening ? { ready: true } : { ready: false, reason: `${this.receiver.endpoint} is not bound` })),
     );

@@ -74,7 +74,7 @@ export class HttpServer {
     server.on('error', (err) => this.log.error({ err }, 'HTTP listener error'));
     this.server = server;
     const a = this.address!;
-    this.log.info({ listen: this.opts.listen, host: a.host, port: a.port }, 'serving metrics and health over HTTP');
+    this.log.info({ listen: this.opts.listen, address: a.host, port: a.port }, 'serving metrics and health over HTTP');
   }
 
   async stop(): Promise<void> {

@@ -77,6 +77,7 @@ export class MetricsExporter {
       list.push({ cell: cells[i]!, labels: s.labels, scale: s.scale });
       byMetric.set(s.metric, list);
     });
+    // registerMetric() is typed for prom-client's own classes; it only needs `name` and `get()` (SnapshotMetric).
     for (const [metric, series] of byMetric) {
       this.registry.registerMetric(
         new SnapshotMetric(metric, counterMetricHelp(metric), 'counter', () => series.map((x): Sample => ({ labels: x.labels, value: x.cell.value * x.scale }))) as never,
