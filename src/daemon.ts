@@ -251,7 +251,20 @@ export class Daemon {
     }
     // 5. metrics and health over HTTP, last: /readyz answers once everything above is bound.
     const http = this.http;
-    if (http) this.addComponent({ name: 'http', start: () => http.start(), stop: () => http.stop() });
+    const metrics = this.metrics;
+    if (http) {
+      this.addComponent({
+        name: 'http',
+        start: async () => {
+          metrics.start();
+          await http.start();
+        },
+        stop: async () => {
+          await http.stop();
+          metrics.stop();
+        },
+      });
+    }
   }
 
   /** Start every component in order; on failure stop those started and rethrow. */

@@ -5,15 +5,20 @@
  *    become labels, every value printed from 0 so that `rate()` works from
  *    the first scrape);
  *  - the gauges and the call histogram of state-metrics.ts;
- *  - prom-client's Node process metrics (RSS, CPU, fds, event-loop lag, GC,
- *    heap), prefixed `nova_zmq_bridge_`, when asked for.
+ *  - Node process metrics under prom-client's default names (RSS, CPU, fds,
+ *    event-loop lag, heap), prefixed `nova_zmq_bridge_`, when asked for
+ *    (process-metrics.ts says why they are not prom-client's own).
+ * Only prom-client's Registry (the text format) is loaded: its package
+ * index also loads the default-metrics code and @opentelemetry/api, ~12 MiB
+ * of RSS the daemon does not need.
  * Everything is read from the daemon's state when scraped (SnapshotMetric),
  * so the exporter adds no work to the message paths.
  */
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Registry as RegistryType } from 'prom-client';
+import { ProcessMetrics } from './process-metrics';
 import { COUNTER_CATALOGUE, placeholders, type CounterName, type CounterPattern, type CounterSpec } from './catalogue';
 import type { CounterCell } from './counters';
-import { METRIC_PREFIX, PROMETHEUS_MAP, SHARED_METRIC_HELP } from './prometheus-map';
+import { PROMETHEUS_MAP, SHARED_METRIC_HELP } from './prometheus-map';
 import { SnapshotMetric, type Sample } from './snapshot-metric';
 import { STATE_METRICS, type StateMetricDecl } from './state-metrics';
 import type { MetricsSources } from './sources';
@@ -58,12 +63,17 @@ export function counterMetricHelp(metric: string): string {
 }
 
 export interface MetricsExporterOptions {
-  /** Add prom-client's Node process metrics (default false: they start timers and observers; the daemon asks for them when it serves HTTP). */
+  /** Add the Node process metrics (default false: the event-loop delay sampling is a timer; the daemon asks for them when it serves HTTP). */
   processMetrics?: boolean;
 }
 
+/** prom-client's Registry class alone (see the module comment). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const Registry = require('prom-client/lib/registry') as typeof RegistryType;
+
 export class MetricsExporter {
-  readonly registry = new Registry();
+  readonly registry: RegistryType = new Registry();
+  private readonly process: ProcessMetrics | null;
   /** Metrics written as text after prom-client's (see StateMetricDecl.text). */
   private readonly textMetrics: StateMetricDecl[] = [];
 
@@ -87,7 +97,19 @@ export class MetricsExporter {
       if (d.text) this.textMetrics.push(d);
       else this.registry.registerMetric(new SnapshotMetric(d.name, d.help, d.type, () => d.read(this.src)) as never);
     }
-    if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+    this.process = opts.processMetrics ? new ProcessMetrics() : null;
+    if (this.process) {
+      for (const d of this.process.decls()) this.registry.registerMetric(new SnapshotMetric(d.name, d.help, d.type, d.read) as never);
+    }
+  }
+
+  /** Start sampling what needs it (the event-loop delay); the daemon calls it when it starts serving HTTP. */
+  start(): void {
+    this.process?.start();
+  }
+
+  stop(): void {
+    this.process?.stop();
   }
 
   /** Content-Type of {@link scrape}'s text (Prometheus text format 0.0.4). */
