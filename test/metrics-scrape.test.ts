@@ -147,6 +147,10 @@ describe('a scrape after known traffic', () => {
     assert.ok(value(s, `${P}process_resident_memory_bytes`) > 10 * 1024 * 1024);
     assert.ok(s.samples.has(`${P}nodejs_eventloop_lag_seconds`));
     assert.ok(value(s, `${P}process_open_fds`) > 0);
+    assert.ok(value(s, `${P}process_open_fds`) <= value(s, `${P}process_max_fds`));
+    assert.ok(value(s, `${P}process_cpu_seconds_total`) > 0);
+    assert.equal(s.types.get(`${P}process_cpu_seconds_total`), 'counter');
+    assert.equal(value(s, `${P}nodejs_version_info`, { version: process.version, major: process.versions.node.split('.')[0]!, minor: process.versions.node.split('.')[1]!, patch: process.versions.node.split('.')[2]! }), 1);
     for (const k of s.samples.keys()) assert.match(k, /^nova_zmq_bridge_[a-z0-9_]+(\{|$)/, k);
     for (const [name, type] of s.types) {
       if (type === 'counter') assert.match(name, /_total$/, `${name}: a counter ends in _total`);
