@@ -3,6 +3,8 @@
 #  - npm dependencies (npm ci);
 #  - Debian packages: python3-zmq, python3-oslo.messaging, python3-msgpack,
 #    python3-eventlet, python3-nova, redis-server, python3-venv, python3-pip;
+#    g++ and make (npm builds unix-dgram, the sd_notify socket), systemd
+#    (systemd-analyze verifies the sample unit);
 #  - a virtualenv `.venv` on Debian's /usr/bin/python3 (with the system
 #    site-packages, so Debian's oslo.messaging and nova are visible) holding
 #    the shim installed from python-shim/ (offline: no PyPI needed).
@@ -11,7 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEB_PKGS=(python3-zmq python3-oslo.messaging python3-msgpack python3-eventlet python3-nova
-          redis-server python3-venv python3-pip python3-setuptools python3-wheel)
+          redis-server python3-venv python3-pip python3-setuptools python3-wheel
+          g++ make systemd)
 [ "${NZB_WITH_RABBITMQ:-0}" = 1 ] && DEB_PKGS+=(rabbitmq-server)
 
 missing=()

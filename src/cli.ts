@@ -33,6 +33,7 @@ import { ConfigUsageError } from './config/errors';
 import { COMMANDS, commandsHelp, findCommand } from './cli/commands';
 import { processIo } from './cli/command';
 import { EXIT_UNEXPECTED, exitCodeOf, oneLine } from './cli/exit';
+import { SystemdNotifier } from './systemd/notifier';
 /** Exit code after a second SIGINT cut a graceful stop short. */
 const EXIT_FORCED = 130;
 /** Longest a graceful stop may take before the process exits anyway, in milliseconds. */
@@ -127,6 +128,15 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(`nova-zmq-bridge: ${oneLine(err)}\n`);
     exit(exitCodeOf(err));
   }
+  // Type=notify: READY=1 now that every part is bound; STATUS= and WATCHDOG=1 from here on.
+  const notifier = SystemdNotifier.fromEnv({
+    env: process.env,
+    clock: daemon!.clock,
+    log: log.child({ component: 'systemd' }),
+    counters: daemon!.counters,
+    status: () => daemon.statusLine(),
+  });
+  await notifier?.ready();
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -143,8 +153,12 @@ export async function main(argv: string[]): Promise<void> {
       cliLog.error({ timeout_ms: DEFAULT_STOP_TIMEOUT_MS }, 'graceful stop took too long; exiting');
       exit(EXIT_UNEXPECTED);
     }, DEFAULT_STOP_TIMEOUT_MS).unref();
+    void notifier?.stopping();
     daemon.stop().then(
-      () => exit(0),
+      () => {
+        notifier?.close();
+        exit(0);
+      },
       (err: unknown) => {
         cliLog.error({ err }, 'error while stopping');
         exit(EXIT_UNEXPECTED);
@@ -162,7 +176,11 @@ export async function main(argv: string[]): Promise<void> {
       cliLog.error({ err: oneLine(err) }, 'SIGHUP: configuration not reloaded; keeping the running one');
       return;
     }
-    daemon.reload(next.config, next.level).catch((err: unknown) => cliLog.error({ err }, 'SIGHUP: reload failed'));
+    void notifier?.reloading();
+    daemon
+      .reload(next.config, next.level)
+      .catch((err: unknown) => cliLog.error({ err }, 'SIGHUP: reload failed'))
+      .finally(() => void notifier?.reloaded());
   });
 }
 

@@ -37,6 +37,11 @@ import { DAEMON_VERSION } from './localapi/protocol';
 import { PingResponder } from './control/ping-responder';
 import { DropTracker } from './status/drops';
 import { StatusReporter } from './status/reporter';
+import { Readiness, readinessCheck, type ReadinessReport } from './health/readiness';
+import { MetricsExporter } from './metrics/exporter';
+import type { MetricsSources } from './metrics/sources';
+import { HttpServer } from './http/server';
+import { IPC_FILE_PREFIX } from './wire/topic';
 
 /** A part of the daemon with a lifecycle. */
 export interface DaemonComponent {
@@ -83,6 +88,16 @@ export class Daemon {
   /** When the last component started (clock time); null before. */
   private startedAt: number | null = null;
   private readonly drops: DropTracker;
+  /**
+   * What `/readyz` asks: the daemon's state, receiver, local API and
+   * matchmaker checks; other parts add theirs (`readiness.add(...)`, see
+   * src/health/readiness.ts) before start().
+   */
+  readonly readiness = new Readiness();
+  /** Prometheus metrics of this daemon, read from its state at each scrape. */
+  readonly metrics: MetricsExporter;
+  /** The metrics and health listener (`[zmq_bridge] http_listen`), or null when off. */
+  readonly http: HttpServer | null;
   private cfg: BridgeConfig;
   private readonly log: Logger;
   private readonly components: DaemonComponent[] = [];
@@ -135,7 +150,61 @@ export class Daemon {
       server: this.rpc.server,
       drops: this.drops,
     });
+    this.addReadinessChecks();
+    this.metrics = new MetricsExporter(this.metricsSources(), { processMetrics: config.bridge.httpListen !== null });
+    this.http =
+      config.bridge.httpListen === null
+        ? null
+        : new HttpServer({ listen: config.bridge.httpListen, metrics: this.metrics, readiness: () => this.readiness.evaluate(), log: this.logger('http'), counters: this.counters });
     this.buildComponents();
+  }
+
+  /** The daemon's own readiness checks (what each part already knows; no I/O). */
+  private addReadinessChecks(): void {
+    this.readiness.add(readinessCheck('daemon', () => (this.state === 'running' ? { ready: true } : { ready: false, reason: `the daemon is ${this.state}` })));
+    this.readiness.add(
+      readinessCheck('receiver', () => (this.receiver.listening ? { ready: true } : { ready: false, reason: `${this.receiver.endpoint} is not bound` })),
+    );
+    this.readiness.add(
+      readinessCheck('localapi', () => (this.rpc.server.listening ? { ready: true } : { ready: false, reason: `${this.rpc.server.path} is not listening` })),
+    );
+    this.readiness.add(
+      readinessCheck('matchmaker', () => {
+        const st = this.matchmaker.status?.();
+        if (!st || st.reachable) return { ready: true };
+        return { ready: false, reason: st.problem ?? `${st.backend} is unreachable` };
+      }),
+    );
+  }
+
+  /** What the exporter reads at each scrape. */
+  private metricsSources(): MetricsSources {
+    const rpc = this.rpc;
+    return {
+      build: { version: DAEMON_VERSION, libzmq: zmq.version, curve: zmq.capability.curve === true },
+      counters: this.counters,
+      callLatency: rpc.api.latency,
+      controlExchange: this.cfg.controlExchange,
+      pendingReplies: () => rpc.waiter.size,
+      shims: () => rpc.server.sessionCount,
+      listeners: () => rpc.registry.size,
+      outletQueues: () => this.receiver.outletList().map((o) => ({ topic: o.name.slice(IPC_FILE_PREFIX.length), pending: o.pending(), queuedBytes: o.queuedBytes })),
+      peers: () => rpc.sender.peerStates(),
+      matchmakerKind: this.matchmaker.kind,
+      matchmakerStatus: () => this.matchmaker.status?.() ?? null,
+      readiness: (): ReadinessReport => this.readiness.evaluate(),
+    };
+  }
+
+  /** One line for systemd's STATUS= (and humans): readiness, shims, peers, matchmaker. */
+  statusLine(): string {
+    const r = this.readiness.evaluate();
+    const peers = this.rpc.sender.peerStates();
+    const connected = peers.filter((p) => p.state === 'connected').length;
+    const st = this.matchmaker.status?.();
+    const mm = st ? `${this.matchmaker.kind} (${st.backend} ${st.reachable ? 'up' : 'DOWN'})` : this.matchmaker.kind;
+    const head = r.ready ? 'ready' : `NOT READY (${r.checks.filter((c) => !c.ready).map((c) => `${c.name}: ${c.reason}`).join('; ')})`;
+    return `${head}; ${this.rpc.server.sessionCount} shims, ${this.rpc.registry.size} listeners; ${peers.length} peers (${connected} connected); matchmaker ${mm}`;
   }
 
   /** The config in force (updated by reload). */
@@ -216,6 +285,22 @@ export class Daemon {
       });
       this.router.use('broker', role);
       this.addComponent(role);
+    }
+    // 5. metrics and health over HTTP, last: /readyz answers once everything above is bound.
+    const http = this.http;
+    const metrics = this.metrics;
+    if (http) {
+      this.addComponent({
+        name: 'http',
+        start: async () => {
+          metrics.start();
+          await http.start();
+        },
+        stop: async () => {
+          await http.stop();
+          metrics.stop();
+        },
+      });
     }
   }
 

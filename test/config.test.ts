@@ -99,6 +99,7 @@ test('no files at all: every default', () => {
     schedulerPort: 9503,
     brokerRole: false,
     logLevel: null,
+    httpListen: '127.0.0.1:9504',
   });
 });
 
@@ -143,6 +144,7 @@ reply_hold = 2.5
 fanout_hold = 0
 broker_role = true
 log_level = WARNING
+http_listen = [::1]:9610
 [unknown_group]
 x = y
 `);
@@ -182,6 +184,7 @@ x = y
     schedulerPort: 9603,
     brokerRole: true,
     logLevel: 'warn',
+    httpListen: '[::1]:9610',
   });
 });
 
@@ -429,8 +432,20 @@ test('derived defaults follow their base option; explicit values win', () => {
   const c = one('[DEFAULT]\nrpc_zmq_start_port = 9700\nrpc_zmq_ipc_dir = /tmp/q\n[zmq_bridge]\nscheduler_port = 9999\n').cfg();
   assert.equal(c.bridge.brokerPort, 9702);
   assert.equal(c.bridge.schedulerPort, 9999);
+  assert.equal(c.bridge.httpListen, '127.0.0.1:9704');
   assert.equal(c.bridge.localSocket, '/tmp/q/nova-zmq-bridge.sock');
   assert.equal(one('[DEFAULT]\n').cfg().host, 'node-x');
+});
+
+test('[zmq_bridge] http_listen: HOST:PORT (IPv6 bracketed, port 0 allowed), empty turns it off, errors say what is wrong', () => {
+  for (const [v, want] of [['127.0.0.1:9600', '127.0.0.1:9600'], [' localhost:0 ', 'localhost:0'], ['[::1]:80', '[::1]:80'], ['', null], ['  ', null]] as const) {
+    assert.equal(one(`[zmq_bridge]\nhttp_listen = ${v}\n`).cfg().bridge.httpListen, want, JSON.stringify(v));
+  }
+  for (const [v, why] of [['9504', /no port/], ['::1:80', /\[ADDRESS\]:PORT/], ['[::1]80', /\[ADDRESS\]:PORT/], ['host:http', /not a number/], ['h:70000', /above 65535/], ['a b:1', /not an address/]] as const) {
+    const t = one(`[zmq_bridge]\nhttp_listen = ${v}\n`);
+    rejects(t.cfg, 'CONFIG_INVALID_VALUE', { file: t.file, option: '[zmq_bridge] http_listen', value: v, accepted: /HOST:PORT/ });
+    assert.throws(t.cfg, why);
+  }
 });
 
 test('the sample conf/nova.conf loads and works on this machine', () => {

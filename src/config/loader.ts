@@ -212,7 +212,7 @@ export function loadConfig(opts: LoadConfigOptions): BridgeConfig {
 
   const ipcDir = () => r.typed(O.OPT_IPC_DIR).value;
   const startPort = () => r.typed(O.OPT_ZMQ_START_PORT).value;
-  const derivedPort = (offset: number, decl: OptionDecl<number>) => (): number => {
+  const derivedPort = (offset: number, decl: OptionDecl<unknown>) => (): number => {
     const n = startPort() + offset;
     try {
       return portType().parse(String(n));
@@ -229,7 +229,10 @@ export function loadConfig(opts: LoadConfigOptions): BridgeConfig {
   const localSocket = () => localSocketPath(ipcDir());
   const brokerPort = derivedPort(O.BROKER_PORT_OFFSET, O.OPT_BROKER_PORT);
   const schedulerPort = derivedPort(O.SCHEDULER_PORT_OFFSET, O.OPT_SCHEDULER_PORT);
+  const httpPort = derivedPort(O.HTTP_PORT_OFFSET, O.OPT_HTTP_LISTEN as OptionDecl<unknown>);
+  const httpListen = (): string => `${O.DEFAULT_HTTP_HOST}:${httpPort()}`;
   derived.set(O.OPT_ZMQ_HOST as OptionDecl<unknown>, hostname);
+  derived.set(O.OPT_HTTP_LISTEN as OptionDecl<unknown>, httpListen);
   derived.set(O.OPT_LOCAL_SOCKET as OptionDecl<unknown>, localSocket);
   derived.set(O.OPT_BROKER_PORT as OptionDecl<unknown>, () => String(brokerPort()));
   derived.set(O.OPT_SCHEDULER_PORT as OptionDecl<unknown>, () => String(schedulerPort()));
@@ -292,6 +295,7 @@ export function loadConfig(opts: LoadConfigOptions): BridgeConfig {
       schedulerPort: r.typed(O.OPT_SCHEDULER_PORT, schedulerPort).value,
       brokerRole: r.typed(O.OPT_BROKER_ROLE).value,
       logLevel: r.typed(O.OPT_LOG_LEVEL).value,
+      httpListen: r.typed(O.OPT_HTTP_LISTEN, httpListen).value,
     },
   };
 }

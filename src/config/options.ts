@@ -27,6 +27,7 @@ import {
 } from './value-types';
 import { matchmakerType } from './matchmaker-names';
 import { logLevelType } from './log-level-type';
+import { listenAddressType } from './listen-address';
 import { LOCAL_SOCKET_NAME } from '../wire/endpoints';
 
 export type Origin = 'seed' | 'legacy' | 'bridge';
@@ -162,6 +163,10 @@ export const DEFAULT_FANOUT_HOLD_S = 0.5;
 /** Offsets from `rpc_zmq_start_port` of the broker and topic scheduler ports. */
 export const BROKER_PORT_OFFSET = 2;
 export const SCHEDULER_PORT_OFFSET = 3;
+/** Offset from `rpc_zmq_start_port` of the HTTP port (metrics and health). */
+export const HTTP_PORT_OFFSET = 4;
+/** Address the HTTP listener binds by default: loopback, so metrics are not exposed unless asked. */
+export const DEFAULT_HTTP_HOST = '127.0.0.1';
 
 // ---- [DEFAULT] ----
 
@@ -422,6 +427,13 @@ export const OPT_LOG_LEVEL = opt<string | null>({
   help: 'Log level (trace, debug, info, warn, error, fatal, silent); overrides debug/verbose.',
 });
 
+/** `[zmq_bridge] http_listen` — `HOST:PORT` or empty (off), default {@link DEFAULT_HTTP_HOST}:`rpc_zmq_start_port` + {@link HTTP_PORT_OFFSET} (9504); bridge. */
+export const OPT_HTTP_LISTEN = opt<string | null>({
+  name: B('http_listen'), type: listenAddressType(), default: undefined, defaultText: '`127.0.0.1:<rpc_zmq_start_port + 4>` (127.0.0.1:9504)', origin: 'bridge',
+  fields: ['bridge.httpListen'], applies: 'restart',
+  help: 'Where the HTTP listener serves Prometheus metrics (`/metrics`) and health (`/livez`, `/readyz`): `HOST:PORT`; empty turns it off. A port already in use is logged and the daemon runs without it.',
+});
+
 /** Every declaration, in documentation order. */
 export const ALL_OPTIONS: readonly OptionDecl<unknown>[] = [
   OPT_RPC_BACKEND, OPT_TRANSPORT_URL, OPT_BIND_ADDRESS, OPT_ZMQ_PORT, OPT_ZMQ_START_PORT, OPT_ZMQ_HOST,
@@ -430,5 +442,5 @@ export const ALL_OPTIONS: readonly OptionDecl<unknown>[] = [
   OPT_THREAD_POOL_SIZE, OPT_CONN_POOL_SIZE, OPT_CAST_TIMEOUT, OPT_RESPONSE_TIMEOUT, OPT_CONTROL_EXCHANGE,
   OPT_DEBUG, OPT_VERBOSE, OPT_COMPUTE_TOPIC, OPT_CONSOLE_TOPIC, OPT_SCHEDULER_TOPIC, OPT_VOLUME_TOPIC,
   OPT_NETWORK_TOPIC, OPT_VSA_TOPIC, OPT_LOCAL_SOCKET, OPT_LOCAL_SOCKET_MODE, OPT_REPLY_HOLD, OPT_FANOUT_HOLD,
-  OPT_BROKER_PORT, OPT_SCHEDULER_PORT, OPT_BROKER_ROLE, OPT_LOG_LEVEL,
+  OPT_BROKER_PORT, OPT_SCHEDULER_PORT, OPT_BROKER_ROLE, OPT_LOG_LEVEL, OPT_HTTP_LISTEN,
 ] as readonly OptionDecl<unknown>[];

@@ -2,7 +2,8 @@
  * Rewrites the generated blocks of the documentation from the code:
  *   node --import tsx src/config/sync-docs.ts
  * the option table of README.md and docs/configuration.md (options.ts) and
- * the counter reference of docs/counters.md (metrics/catalogue.ts). Only the
+ * the counter and metrics reference of docs/counters.md (metrics/catalogue.ts,
+ * prometheus-map.ts, state-metrics.ts). Only the
  * text between each `<!-- name:begin -->` / `<!-- name:end -->` pair changes;
  * test/config-docs.test.ts and test/counters-catalogue.test.ts fail until it
  * has been run after a change.
@@ -10,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { renderOptionsTable, replaceMarkedBlock } from './docs';
-import { COUNTERS_MARKER, renderCounterReference } from '../metrics/docs';
+import { COUNTERS_MARKER, METRICS_MARKER, renderCounterReference, renderMetricsReference } from '../metrics/docs';
 
 /** Marker name of the option table. */
 export const OPTIONS_MARKER = 'options-table';
@@ -20,6 +21,7 @@ export const GENERATED_BLOCKS: readonly { file: string; marker: string; render: 
   { file: 'README.md', marker: OPTIONS_MARKER, render: renderOptionsTable },
   { file: path.join('docs', 'configuration.md'), marker: OPTIONS_MARKER, render: renderOptionsTable },
   { file: path.join('docs', 'counters.md'), marker: COUNTERS_MARKER, render: renderCounterReference },
+  { file: path.join('docs', 'counters.md'), marker: METRICS_MARKER, render: renderMetricsReference },
 ];
 
 /** Rewrite every generated block under `root`; returns the files that changed. */

@@ -53,6 +53,8 @@ export interface BridgeSettings {
   brokerRole: boolean;
   /** `[zmq_bridge] log_level` — explicit pino level; overrides debug/verbose. Null when unset. */
   logLevel: string | null;
+  /** `[zmq_bridge] http_listen` — `HOST:PORT` of the metrics and health listener (normalized text), or null when off (default `127.0.0.1:<rpc_zmq_start_port + 4>`). */
+  httpListen: string | null;
 }
 
 export interface BridgeConfig {

@@ -12,6 +12,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log';
 import type { Queue } from '../matchmaker/types';
 import { DuplicateMsgIdError } from '../sender/errors';
+import { BridgeError } from '../errors';
+import type { CALL_RESULTS } from '../metrics/catalogue';
 import type { ReplyWaiter } from '../sender/reply-waiter';
 import type { Sender } from '../sender/sender';
 import { buildCallFrames, type CallWrapperParts, type ReplyOutcome } from '../wire/envelope';
@@ -46,6 +48,27 @@ export interface CallSpec {
   timeout: number;
   /** Call-monitor seconds, or null. */
   monitorTimeout: number | null;
+  /** Told once how the call ended (metrics), when it gets its answer or is dropped. */
+  onEnd?: (result: CallResult) => void;
+}
+
+/** How a call ended (`CALL_RESULTS` of metrics/catalogue.ts). */
+export type CallResult = (typeof CALL_RESULTS)[number];
+
+/** Error codes and what they mean for a call's result. */
+const RESULT_OF_CODE: Readonly<Record<string, CallResult>> = {
+  TIMEOUT: 'timeout',
+  NO_ROUTE: 'no_route',
+  MATCHMAKER_SERVICE_UNAVAILABLE: 'no_route',
+  MATCHMAKER_SERVICE_REFUSED: 'no_route',
+  QUEUE_FULL: 'send_failed',
+  SEND_FAILED: 'send_failed',
+  SHUTDOWN: 'cancelled',
+};
+
+/** The result of a call answered with `err` (a BridgeError's code, else `error`). */
+export function callResultOfError(err: unknown): CallResult {
+  return (err instanceof BridgeError && RESULT_OF_CODE[err.code]) || 'error';
 }
 
 /** A fresh msg_id: 32 hex digits, like the legacy driver's `uuid4().hex`. */
@@ -92,6 +115,7 @@ export class Call {
     if (!this.owner.adopt(this)) {
       // The shim went away while its call was being routed: nobody to answer, so nothing to send.
       this.answered = true;
+      this.spec.onEnd?.('cancelled');
       this.parts.log.debug({ msg_id: this.msgId, session: this.owner.id }, 'call dropped: its shim disconnected before it was sent');
       return;
     }
@@ -103,7 +127,7 @@ export class Call {
     for (const c of copies) {
       let sent: Promise<void>;
       try {
-        sent = this.parts.sender.submit(c.host, c.frames, { topic: c.topic, msgId: this.msgId });
+        sent = this.parts.sender.submit(c.host, c.frames, { topic: c.topic, msgId: this.msgId, kind: 'call' });
       } catch (err) {
         this.abort(err, 'request refused');
         return;
@@ -128,6 +152,7 @@ export class Call {
     if (this.answered) return;
     this.answered = true;
     this.owner.release(this);
+    this.spec.onEnd?.('reply' in o ? ('failure' in o.reply ? 'remote_error' : 'ok') : callResultOfError(o.err));
     if ('reply' in o) this.owner.reply(this.spec.rid, o.reply);
     else this.owner.refuse(this.spec.rid, 'call', o.err);
   }

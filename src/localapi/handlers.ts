@@ -8,12 +8,16 @@ import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
 import type { Matchmaker, Queue } from '../matchmaker/types';
 import type { Sender } from '../sender/sender';
+import type { SendKind } from '../sender/peer-pool';
 import type { ReplyWaiter } from '../sender/reply-waiter';
 import { buildCastFrames, buildHeartbeatFrames, buildNotifyV2Frames, buildReplyFrames } from '../wire/envelope';
 import { CONTROL_PING_METHOD, CONTROL_TOPIC, OSLO_PING_METHOD, pingRequest } from '../control/protocol';
 import type { DaemonStatus } from '../status/types';
 import { directedTopic, fanoutTopic, notificationTopic, qualifyTopic, replyTopic, replyTopicHost } from '../wire/topic';
-import { Call, type CallParts } from './call';
+import { Call, callResultOfError, type CallParts, type CallResult } from './call';
+import { CallLatency, type CallLabels } from '../metrics/call-latency';
+import { methodOf } from '../metrics/labels';
+import { systemClock, type Clock } from '../time/clock';
 import { NoRouteError, StatusUnavailableError } from './errors';
 import {
   DAEMON_VERSION,
@@ -45,7 +49,13 @@ export interface LocalApiDeps {
   log: Logger;
   /** The daemon's state for the `status` op (absent when the API is assembled without a daemon). */
   status?: () => DaemonStatus;
+  /** Time of the calls' latency (default: the system clock). */
+  clock?: Clock;
+  /** Where call latencies go (default: a histogram of its own). */
+  callLatency?: CallLatency;
 }
+
+const MS_PER_SECOND = 1_000;
 
 /** Counter suffix of an op: known-looking names as they are, anything else `unknown`. */
 function opCounter(op: string): string {
@@ -55,9 +65,14 @@ function opCounter(op: string): string {
 export class LocalApi {
   private readonly log: Logger;
   private readonly callParts: CallParts;
+  private readonly clock: Clock;
+  /** Latency of the calls that got a reply. */
+  readonly latency: CallLatency;
 
   constructor(private readonly d: LocalApiDeps) {
     this.log = d.log;
+    this.clock = d.clock ?? systemClock;
+    this.latency = d.callLatency ?? new CallLatency();
     this.callParts = { sender: d.sender, waiter: d.waiter, replyTopic: replyTopic(d.config.host), log: d.log };
   }
 
@@ -136,7 +151,14 @@ export class LocalApi {
 
   /** Matchmaker pairs, or NO_ROUTE. */
   private async route(topic: string): Promise<Queue[]> {
-    const queues = await this.d.matchmaker.queues(topic);
+    let queues: Queue[];
+    try {
+      queues = await this.d.matchmaker.queues(topic);
+    } catch (err) {
+      this.d.counters.inc('matchmaker.lookups.failed');
+      throw err;
+    }
+    this.d.counters.inc(queues.length === 0 ? 'matchmaker.lookups.no_host' : 'matchmaker.lookups.found');
     if (queues.length === 0) {
       this.d.counters.inc('sender.no_route');
       this.log.warn({ topic, matchmaker: this.d.matchmaker.kind }, 'no route for topic');
@@ -149,26 +171,39 @@ export class LocalApi {
    * Queue one copy per queue. A refusal throws at once (the request is
    * answered with it); a late failure is counted and logged by the sender.
    */
-  private sendEach(queues: Queue[], frames: (topic: string) => Buffer[]): void {
-    for (const q of queues) this.d.sender.submit(q.host, frames(q.topic), { topic: q.topic, msgId: '0' }).catch(() => {});
+  private sendEach(queues: Queue[], kind: SendKind, frames: (topic: string) => Buffer[]): void {
+    for (const q of queues) this.d.sender.submit(q.host, frames(q.topic), { topic: q.topic, msgId: '0', kind }).catch(() => {});
   }
 
   private async cast(s: Session, r: CastRequest): Promise<void> {
     const queues = await this.route(this.wireTopic(r.target));
-    this.sendEach(queues, (topic) => buildCastFrames(topic, r.ctx, r.msg));
+    this.sendEach(queues, r.target.fanout ? 'fanout' : 'cast', (topic) => buildCastFrames(topic, r.ctx, r.msg));
     s.ok(r.rid);
   }
 
   private async notify(s: Session, r: NotifyRequest): Promise<void> {
     const queues = await this.route(this.base(r.exchange, notificationTopic(r.topic, r.priority)));
     const build = r.version === '2.0' ? buildNotifyV2Frames : buildCastFrames;
-    this.sendEach(queues, (topic) => build(topic, r.ctx, r.msg));
+    this.sendEach(queues, 'notification', (topic) => build(topic, r.ctx, r.msg));
     s.ok(r.rid);
   }
 
   private async call(s: Session, r: CallRequest): Promise<void> {
-    const queues = await this.route(this.wireTopic(r.target));
-    const spec = { rid: r.rid, ctx: r.ctx, request: r.msg, timeout: r.timeout ?? this.d.config.responseTimeout, monitorTimeout: r.monitorTimeout };
+    const started = this.clock.now();
+    const labels: CallLabels = { exchange: r.target.exchange ?? this.d.config.controlExchange, topic: r.target.topic, method: methodOf(r.msg) };
+    const onEnd = (result: CallResult): void => {
+      this.d.counters.inc(`localapi.calls.${result}`);
+      // Latency of calls that got a reply; a timeout's duration is its timeout.
+      if (result === 'ok' || result === 'remote_error') this.latency.observe(labels, (this.clock.now() - started) / MS_PER_SECOND);
+    };
+    let queues: Queue[];
+    try {
+      queues = await this.route(this.wireTopic(r.target));
+    } catch (err) {
+      onEnd(callResultOfError(err));
+      throw err;
+    }
+    const spec = { rid: r.rid, ctx: r.ctx, request: r.msg, timeout: r.timeout ?? this.d.config.responseTimeout, monitorTimeout: r.monitorTimeout, onEnd };
     new Call(this.callParts, s, spec).start(queues);
   }
 
@@ -189,12 +224,12 @@ export class LocalApi {
   private reply(r: ReplyRequest): void {
     const [msgId, topic] = r.replyTo;
     const host = replyTopicHost(topic)!;
-    this.d.sender.submit(host, buildReplyFrames(msgId, topic, r.ctx, r.outcome), { topic, msgId }).catch(() => this.d.counters.inc('localapi.reply.failed'));
+    this.d.sender.submit(host, buildReplyFrames(msgId, topic, r.ctx, r.outcome), { topic, msgId, kind: 'reply' }).catch(() => this.d.counters.inc('localapi.reply.failed'));
   }
 
   private heartbeat(r: HeartbeatRequest): void {
     const [msgId, topic] = r.replyTo;
     const host = replyTopicHost(topic)!;
-    this.d.sender.submit(host, buildHeartbeatFrames(msgId, topic), { topic, msgId }).catch(() => this.d.counters.inc('localapi.heartbeat.failed'));
+    this.d.sender.submit(host, buildHeartbeatFrames(msgId, topic), { topic, msgId, kind: 'heartbeat' }).catch(() => this.d.counters.inc('localapi.heartbeat.failed'));
   }
 }

@@ -14,6 +14,9 @@ import type { InboundMessage, LocalSink } from '../receiver/sink';
 import { classifyMessage, parseFrames, STYLE_HEARTBEAT, STYLE_HEARTBEAT_BYTES } from '../wire/envelope';
 import { fanoutBase, REPLY_PREFIX, splitDirected, topicKind } from '../wire/topic';
 import type { Delivery } from './protocol';
+import type { DELIVERED_KINDS } from '../metrics/catalogue';
+
+type DeliveredKind = (typeof DELIVERED_KINDS)[number];
 
 
 /** Whoever receives deliveries for a listener (a local API session). */
@@ -157,7 +160,7 @@ export class ListenerRegistry implements LocalSink {
       const d = this.unwrap(msg, true);
       if (!d) return false;
       for (const l of g.all) this.send(l, d);
-      this.counters.inc('localapi.delivered.fanout');
+      this.delivered('fanout', msg);
       return true;
     }
     const { base, host } = splitDirected(msg.topic);
@@ -172,7 +175,7 @@ export class ListenerRegistry implements LocalSink {
         else pools.set(l.pool, [l]);
       }
       for (const [pool, list] of pools) this.send(ng.pick(list, `pool:${pool ?? ''}`), d);
-      this.counters.inc('localapi.delivered.notify');
+      this.delivered('notification', msg);
       return true;
     }
     const g = this.rpc.get(base);
@@ -181,8 +184,16 @@ export class ListenerRegistry implements LocalSink {
     if (!d) return false;
     const servers = host === null ? [] : g.all.filter((l) => l.server === host);
     this.send(servers.length > 0 ? g.pick(servers, `server:${host}`) : g.pick(g.all), d);
-    this.counters.inc('localapi.delivered.rpc');
+    this.delivered(d.reply_to !== null ? 'call' : 'cast', msg);
     return true;
+  }
+
+  /** Count one delivered message and its bytes (the unwrapping already told call from cast). */
+  private delivered(kind: DeliveredKind, msg: InboundMessage): void {
+    let bytes = 0;
+    for (const f of msg.frames) bytes += f.length;
+    this.counters.inc(`localapi.delivered.${kind}`);
+    this.counters.inc(`localapi.delivered_bytes.${kind}`, bytes);
   }
 
   private send(l: Listener, d: Omit<Delivery, 'op' | 'lid'>): void {

@@ -63,6 +63,11 @@ export class LocalApiServer {
     return this.opts.path;
   }
 
+  /** True while the unix socket accepts shims (readiness). */
+  get listening(): boolean {
+    return this.server?.listening ?? false;
+  }
+
   /** Open sessions. */
   get sessionCount(): number {
     return this.sessions.size;

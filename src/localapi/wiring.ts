@@ -17,6 +17,7 @@ import { systemClock, type Clock } from '../time/clock';
 import { LocalApi } from './handlers';
 import { ListenerRegistry } from './registry';
 import { LocalApiServer } from './server';
+import type { CallLatency } from '../metrics/call-latency';
 
 export interface RpcPartsOptions {
   config: BridgeConfig;
@@ -33,6 +34,8 @@ export interface RpcPartsOptions {
   clock?: Clock;
   /** The daemon's state for the `status` op (the daemon's status reporter). */
   status?: () => DaemonStatus;
+  /** Histogram of call latencies (default: the local API's own). */
+  callLatency?: CallLatency;
 }
 
 export interface RpcParts {
@@ -53,7 +56,7 @@ export function buildRpcParts(o: RpcPartsOptions): RpcParts {
   const sender = new Sender({ config, log: o.logger('sender'), counters, local: o.local, context: o.context, pool: o.pool, clock });
   const waiter = new ReplyWaiter({ log: o.logger('reply-waiter'), counters, clock });
   const registry = new ListenerRegistry({ host: config.host, matchmaker: o.matchmaker, log: o.logger('listeners'), counters });
-  const api = new LocalApi({ config, matchmaker: o.matchmaker, sender, waiter, registry, counters, log: o.logger('localapi'), status: o.status });
+  const api = new LocalApi({ config, matchmaker: o.matchmaker, sender, waiter, registry, counters, log: o.logger('localapi'), status: o.status, clock, callLatency: o.callLatency });
   const server = new LocalApiServer({
     path: config.bridge.localSocket,
     mode: config.bridge.localSocketMode,

@@ -1,4 +1,4 @@
-import type { Matchmaker, Queue } from './types';
+import type { Matchmaker, MatchmakerStatus, Queue } from './types';
 import type { MatchmakerState } from '../status/types';
 import { bindingOf } from './topics';
 import { directedTopic, fanoutTopic } from '../wire/topic';
@@ -42,6 +42,10 @@ export class BrokerMatchmaker implements Matchmaker {
 
   stop(): Promise<void> {
     return this.reg.stop();
+  }
+
+  status(): MatchmakerStatus {
+    return this.reg.status();
   }
 
   /** False while the broker does not answer. */

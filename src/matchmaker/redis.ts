@@ -2,7 +2,7 @@ import type * as NodeRedis from 'redis';
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
 import type { RedisConfig } from '../config/types';
-import type { Matchmaker, Queue } from './types';
+import type { Matchmaker, MatchmakerStatus, Queue } from './types';
 import type { MatchmakerState } from '../status/types';
 import { bindingOf } from './topics';
 import { directedTopic, fanoutTopic, splitDirected } from '../wire/topic';
@@ -94,6 +94,8 @@ export class RedisMatchmaker implements Matchmaker {
   /** Last live members seen per topic, served while Redis is down. */
   private readonly view = new Map<string, string[]>();
   private readonly next = new Map<string, number>();
+  /** Clock time of the last command Redis answered (connect, look-up, registration, heartbeat). */
+  private answeredAt: number | null = null;
 
   constructor(private readonly opts: RedisMatchmakerOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -207,6 +209,20 @@ export class RedisMatchmaker implements Matchmaker {
     };
   }
 
+  /** Reachable while connected; down, look-ups are answered from {@link view}, the last hosts seen per topic. */
+  status(): MatchmakerStatus {
+    const topics = new Map<string, number>();
+    for (const [topic, members] of this.view) topics.set(topic, members.length);
+    const { host, port } = this.opts.redis;
+    return {
+      backend: 'redis',
+      reachable: this.up,
+      ...(this.up ? {} : { problem: `Redis at ${host}:${port} does not answer; look-ups are served from the last hosts seen` }),
+      lastRefresh: this.answeredAt,
+      topics,
+    };
+  }
+
   /** True while connected to Redis. */
   get up(): boolean {
     return this.client?.isReady ?? false;
@@ -233,6 +249,7 @@ export class RedisMatchmaker implements Matchmaker {
         }
         live.sort();
         this.view.set(topic, live);
+        this.answeredAt = this.clock.now();
         return live;
       } catch (err) {
         this.log.warn({ err, topic }, 'Redis lookup failed; serving the last known hosts');
@@ -246,6 +263,7 @@ export class RedisMatchmaker implements Matchmaker {
     if (!this.client) return;
     try {
       await this.client.multi().sAdd(topic, key).set(key, host).pExpire(key, this.ttlMs).exec();
+      this.answeredAt = this.clock.now();
       this.opts.counters.inc('matchmaker.redis.registered');
     } catch (err) {
       // Kept locally; written again on reconnect or at the next heartbeat.
@@ -266,6 +284,7 @@ export class RedisMatchmaker implements Matchmaker {
         return;
       }
     }
+    this.answeredAt = this.clock.now();
     this.opts.counters.inc('matchmaker.redis.heartbeats');
   }
 
@@ -282,6 +301,7 @@ export class RedisMatchmaker implements Matchmaker {
 
   private onReady(): void {
     if (this.stopping) return;
+    this.answeredAt = this.clock.now();
     if (this.outage) {
       this.outage = false;
       this.opts.counters.inc('matchmaker.redis.reconnects');

@@ -2,7 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
-import type { Matchmaker, Queue } from './types';
+import type { Matchmaker, MatchmakerStatus, Queue } from './types';
 import type { MatchmakerState } from '../status/types';
 import { bindingOf } from './topics';
 import { loadRingFile, type Ring } from './ring-file';
@@ -47,8 +47,9 @@ export class RingMatchmaker implements Matchmaker {
   private debounce: Timer | null = null;
   private reloading: Promise<void> = Promise.resolve();
   private readonly warnedMissing = new Set<string>();
-  /** Why the last reload was refused (the previous ring stays in force); null after a good load. */
-  private lastReloadError: string | null = null;
+  /** Clock time of the last successful load, and why the last reload was refused (null when it was not). */
+  private loadedAt: number | null = null;
+  private refused: string | null = null;
 
   constructor(private readonly opts: RingOptions) {
     this.log = opts.log.child({ matchmaker: 'ring', ringfile: opts.ringfile });
@@ -57,6 +58,7 @@ export class RingMatchmaker implements Matchmaker {
   /** Load the ring; rejects with {@link RingFileError} when the file is unusable. */
   async start(): Promise<void> {
     this.ring = await loadRingFile(this.opts.ringfile);
+    this.loadedAt = (this.opts.clock ?? systemClock).now();
     this.log.info({ topics: [...this.ring.keys()] }, 'ring loaded');
     if (this.opts.watch !== false) this.startWatching();
   }
@@ -82,7 +84,20 @@ export class RingMatchmaker implements Matchmaker {
       backend: this.opts.ringfile,
       reachable: true,
       detail: `${this.ring.size} topics, ${hosts.size} hosts`,
-      warning: this.lastReloadError === null ? null : `ring file reload refused, previous ring in force: ${this.lastReloadError}`,
+      warning: this.refused,
+    };
+  }
+
+  /** The ring file is the backend: "unreachable" while its last reload was refused (the previous ring still serves). */
+  status(): MatchmakerStatus {
+    const topics = new Map<string, number>();
+    for (const [topic, hosts] of this.ring) topics.set(topic, hosts.length);
+    return {
+      backend: 'ringfile',
+      reachable: this.refused === null,
+      ...(this.refused !== null ? { problem: this.refused } : {}),
+      lastRefresh: this.loadedAt,
+      topics,
     };
   }
 
@@ -130,14 +145,15 @@ export class RingMatchmaker implements Matchmaker {
     try {
       const ring = await loadRingFile(this.opts.ringfile);
       this.ring = ring;
-      this.lastReloadError = null;
+      this.loadedAt = (this.opts.clock ?? systemClock).now();
+      this.refused = null;
       this.warnedMissing.clear();
       this.opts.counters.inc('matchmaker.ring.reloaded');
       this.log.info({ topics: [...ring.keys()] }, 'ring reloaded');
     } catch (err) {
       this.opts.counters.inc('matchmaker.ring.reload_failed');
       const problem = err instanceof RingFileError ? err.problem : 'unknown';
-      this.lastReloadError = (err as Error).message;
+      this.refused = `the ring file was refused at its last reload (${problem}); serving the previous ring`;
       this.log.error({ err, problem }, `ring file refused, keeping the previous ring: ${(err as Error).message}`);
     }
   }

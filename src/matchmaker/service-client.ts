@@ -5,6 +5,7 @@ import { systemClock, type Clock, type Timer } from '../time/clock';
 import type { ServiceReply, ServiceRequest } from './service-protocol';
 import { MatchmakerServiceRefusedError, MatchmakerServiceUnavailableError } from './errors';
 import { every } from './periodic';
+import type { MatchmakerStatus } from './types';
 
 /** Longest wait for any answer of the broker / topic scheduler service (ms). */
 export const DEFAULT_SERVICE_REQUEST_TIMEOUT_MS = 2000;
@@ -168,6 +169,8 @@ export class RegisteringClient {
   private ticking = false;
   /** null until the first answer or failure. */
   private available: boolean | null = null;
+  /** Clock time of the service's last answer, null if never. */
+  lastAnswer: number | null = null;
 
   constructor(private readonly opts: RegisteringOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -196,6 +199,18 @@ export class RegisteringClient {
   /** False once the service failed to answer, until it answers again. */
   get down(): boolean {
     return this.available === false;
+  }
+
+  /** The service is the backend; it keeps the view, so no topics here. */
+  status(): MatchmakerStatus {
+    const reachable = this.available === true;
+    return {
+      backend: this.opts.service,
+      reachable,
+      ...(reachable ? {} : { problem: `the ${this.opts.service} service at ${this.opts.endpoint} ${this.available === null ? 'has not answered yet' : 'does not answer'}` }),
+      lastRefresh: this.lastAnswer,
+      topics: new Map(),
+    };
   }
 
   async start(): Promise<void> {
@@ -264,6 +279,7 @@ export class RegisteringClient {
   }
 
   private markUp(): void {
+    this.lastAnswer = this.clock.now();
     if (this.available === false) {
       this.log.info('matchmaker service reachable again');
       // It may have restarted and forgotten us: heartbeat at the next tick.

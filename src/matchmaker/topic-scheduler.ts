@@ -1,4 +1,4 @@
-import type { Matchmaker, Queue } from './types';
+import type { Matchmaker, MatchmakerStatus, Queue } from './types';
 import type { MatchmakerState } from '../status/types';
 import { bindingOf } from './topics';
 import { directedTopic, fanoutTopic } from '../wire/topic';
@@ -44,6 +44,10 @@ export class TopicSchedulerMatchmaker implements Matchmaker {
 
   stop(): Promise<void> {
     return this.reg.stop();
+  }
+
+  status(): MatchmakerStatus {
+    return this.reg.status();
   }
 
   async queues(topic: string): Promise<Queue[]> {

@@ -17,6 +17,23 @@ export interface Queue {
   host: string;
 }
 
+/**
+ * What a matchmaker tells the metrics and the readiness check (read at
+ * scrape / probe time, so it must be cheap and must not do I/O).
+ */
+export interface MatchmakerStatus {
+  /** What it depends on (`redis`, `broker`, `topic_scheduler`, `ringfile`). */
+  backend: string;
+  /** Whether that backend serves now; while false the matchmaker answers from its last good view, or fails look-ups. */
+  reachable: boolean;
+  /** Why not, in a few words, when unreachable. */
+  problem?: string;
+  /** Clock time (ms since the epoch) of the last successful refresh: ring loaded, Redis answered, service probe answered; null if never. */
+  lastRefresh: number | null;
+  /** Hosts known per base topic where it keeps a view (ring, redis); empty for the services, which keep none here. */
+  topics: ReadonlyMap<string, number>;
+}
+
 export interface Matchmaker {
   /** Canonical kind (see config/types.ts MatchmakerKind). */
   readonly kind: string;
@@ -34,4 +51,6 @@ export interface Matchmaker {
   reload?(): Promise<void>;
   /** Its backend's state, for `nova-zmq-bridge status`; kinds without one may leave it out. */
   describe?(): MatchmakerState;
+  /** Backend state for metrics and readiness; absent for matchmakers without a backend (local, stub). */
+  status?(): MatchmakerStatus;
 }

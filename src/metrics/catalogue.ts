@@ -31,10 +31,11 @@ export type CounterUnit =
   | 'reloads'
   | 'outages'
   | 'pauses'
-  | 'milliseconds';
+  | 'milliseconds'
+  | 'bytes';
 
 /** The pino `component` of the code that moves the counter. */
-export type CounterComponent = 'receiver' | 'sender' | 'reply-waiter' | 'localapi' | 'listeners' | 'matchmaker' | 'broker-role' | 'control' | 'metrics';
+export type CounterComponent = 'receiver' | 'sender' | 'reply-waiter' | 'localapi' | 'listeners' | 'matchmaker' | 'broker-role' | 'control' | 'http' | 'systemd' | 'metrics';
 
 export interface CounterSpec {
   readonly unit: CounterUnit;
@@ -66,6 +67,39 @@ export const REFUSAL_PROBLEMS = [
   'too_long',
   'control_char',
 ] as const;
+
+/**
+ * What the receiver can tell a message is from the frames it checks anyway
+ * (topic kind and style frame, no body parsing): `rpc` is a call, a cast or
+ * a v1 notification (only a shim's delivery tells them apart, see
+ * {@link DELIVERED_KINDS}); `notification` is the `impl_zmq_v2` style.
+ */
+export const RECEIVED_KINDS = ['rpc', 'fanout', 'reply', 'notification', 'heartbeat'] as const;
+
+/**
+ * What the sender is handed, as its caller knows it (`SendKind` of
+ * sender/types.ts); `forward` is a message re-sent unchanged (the broker
+ * role) or sent without a kind.
+ */
+export const SEND_KINDS = ['call', 'cast', 'fanout', 'notification', 'reply', 'heartbeat', 'forward'] as const;
+
+/** What a shim listener is given: the envelope it unwrapped tells a call from a cast. */
+export const DELIVERED_KINDS = ['call', 'cast', 'fanout', 'notification'] as const;
+
+/**
+ * How a call made by a shim ended (`CallResult` of localapi/call.ts): a
+ * reply with a result or with a remote exception, a timeout (reply or
+ * call-monitor), no host to send it to, a request that could not be handed
+ * over (queue full, send failed), the shim gone or the daemon stopping, or
+ * any other refusal.
+ */
+export const CALL_RESULTS = ['ok', 'remote_error', 'timeout', 'no_route', 'send_failed', 'cancelled', 'error'] as const;
+
+/** How a matchmaker look-up of the local API ended: hosts found, none, or the matchmaker failed. */
+export const LOOKUP_RESULTS = ['found', 'no_host', 'failed'] as const;
+
+/** Paths of the HTTP listener (src/http/server.ts), plus `other` for anything else asked. */
+export const HTTP_PATHS = ['metrics', 'livez', 'readyz', 'other'] as const;
 
 /** Operations of the local API (docs/local-api.md), plus `unknown` for anything else a client sends. */
 export const LOCAL_API_OPS = ['hello', 'listen', 'unlisten', 'cast', 'call', 'notify', 'reply', 'heartbeat', 'stats', 'status', 'ping', 'unknown'] as const;
@@ -109,6 +143,14 @@ export const COUNTER_CATALOGUE = {
     unit: 'messages', component: 'receiver', vars: { problem: REFUSAL_PROBLEMS },
     counts: 'Messages refused before routing, by problem: fewer than 3 frames, an unknown style frame, or a topic that cannot safely name an ipc socket (empty, not UTF-8, NUL, `/` or `\\`, `..`, a control character, or an ipc path longer than the system allows).',
     action: 'The warning log line carries msg_id, topic and style of each: find the peer sending them (a wrong driver, or someone probing the port).',
+  },
+  'receiver.received.{kind}': {
+    unit: 'messages', component: 'receiver', vars: { kind: RECEIVED_KINDS },
+    counts: 'Messages accepted by the receiver (tcp or short-circuited), by what their topic and style frame say they are; refused ones are not counted here.',
+  },
+  'receiver.received_bytes.{kind}': {
+    unit: 'bytes', component: 'receiver', vars: { kind: RECEIVED_KINDS },
+    counts: 'Bytes (all frames) of the messages counted by `receiver.received.{kind}`.',
   },
   'receiver.claimed': {
     unit: 'messages', component: 'receiver',
@@ -186,6 +228,14 @@ export const COUNTER_CATALOGUE = {
     unit: 'messages', component: 'sender',
     counts: 'Messages handed to ZeroMQ for a peer\'s receiver.',
   },
+  'sender.messages.{kind}': {
+    unit: 'messages', component: 'sender', vars: { kind: SEND_KINDS },
+    counts: 'Messages the sender accepted for a peer or for this host (one per copy), by kind; refused ones (`QUEUE_FULL`, `SHUTDOWN`) are not counted.',
+  },
+  'sender.bytes.{kind}': {
+    unit: 'bytes', component: 'sender', vars: { kind: SEND_KINDS },
+    counts: 'Bytes (all frames) of the messages counted by `sender.messages.{kind}`.',
+  },
   'sender.local': {
     unit: 'messages', component: 'sender',
     counts: 'Messages for this host, short-circuited into its own receiver instead of the network.',
@@ -261,6 +311,11 @@ export const COUNTER_CATALOGUE = {
     counts: 'Requests that failed, by the error code answered (or that would have been, for requests without rid); a code outside the list is counted as `unknown`.',
     action: 'Mostly the caller\'s problem (`INVALID`) or the network\'s (`NO_ROUTE`, `SEND_FAILED`, `TIMEOUT`); `unknown` is a bug: report it.',
   },
+  'localapi.calls.{result}': {
+    unit: 'calls', component: 'localapi', vars: { result: CALL_RESULTS },
+    counts: 'Calls made by shims, by how they ended (see the `{result}` values; `remote_error` is a reply carrying the callee\'s exception).',
+    action: '`timeout`: see `replies.timeouts`; `no_route`: see `sender.no_route`; `send_failed`: see `sender.queue_full` and `sender.cast.failed`.',
+  },
   'localapi.protocol_errors': {
     unit: 'sessions', component: 'localapi',
     counts: 'Connections closed because they sent a malformed frame (answered `PROTOCOL`).',
@@ -283,17 +338,13 @@ export const COUNTER_CATALOGUE = {
     unit: 'listeners', component: 'listeners',
     counts: 'Listeners removed (`unlisten`, or their connection closed).',
   },
-  'localapi.delivered.rpc': {
-    unit: 'messages', component: 'listeners',
-    counts: 'Casts and calls delivered to a shim listener (one of the topic\'s listeners).',
+  'localapi.delivered.{kind}': {
+    unit: 'messages', component: 'listeners', vars: { kind: DELIVERED_KINDS },
+    counts: 'Messages delivered to shim listeners, by kind: a call or cast to one listener of its topic, a fanout to every listener of its topic, a notification to one listener per pool (counted once per message).',
   },
-  'localapi.delivered.fanout': {
-    unit: 'messages', component: 'listeners',
-    counts: 'Fanout messages delivered to every shim listener of their topic.',
-  },
-  'localapi.delivered.notify': {
-    unit: 'messages', component: 'listeners',
-    counts: 'Notifications delivered to shim notification listeners (one per pool).',
+  'localapi.delivered_bytes.{kind}': {
+    unit: 'bytes', component: 'listeners', vars: { kind: DELIVERED_KINDS },
+    counts: 'Bytes (all frames, as received) of the messages counted by `localapi.delivered.{kind}`.',
   },
   'localapi.deliver.bad_envelope': {
     unit: 'messages', component: 'listeners',
@@ -312,6 +363,11 @@ export const COUNTER_CATALOGUE = {
   },
 
   // matchmakers
+  'matchmaker.lookups.{result}': {
+    unit: 'lookups', component: 'localapi', vars: { result: LOOKUP_RESULTS },
+    counts: 'Matchmaker look-ups for casts, calls and notifications of the shims: hosts found, no host (answered `NO_ROUTE`), or the matchmaker failed (e.g. `MATCHMAKER_SERVICE_UNAVAILABLE`).',
+    action: '`no_host`: see `sender.no_route`; `failed`: see the matchmaker\'s own counters (broker, topic scheduler).',
+  },
   'matchmaker.ring.no_topic': {
     unit: 'lookups', component: 'matchmaker',
     counts: 'Look-ups of a topic the ring file does not list (no host; the sender answers `NO_ROUTE`).',
@@ -446,6 +502,21 @@ export const COUNTER_CATALOGUE = {
     unit: 'replies', component: 'control',
     counts: 'Answers of the control endpoint that could not be handed to the caller\'s host.',
     action: 'See `sender.cast.failed`: the caller\'s host is unreachable from here (its `rpc_zmq_host` must resolve on this host).',
+  },
+  // the HTTP listener (metrics and health) and systemd
+  'http.requests.{path}': {
+    unit: 'requests', component: 'http', vars: { path: HTTP_PATHS }, fallback: 'other',
+    counts: 'Requests to the HTTP listener (`[zmq_bridge] http_listen`), by path: `/metrics`, `/livez`, `/readyz`, anything else (answered 404).',
+  },
+  'http.bind_failed': {
+    unit: 'errors', component: 'http',
+    counts: 'Start-ups whose HTTP listener could not bind `[zmq_bridge] http_listen`; the daemon then runs without metrics and health endpoints.',
+    action: 'The error log line names the address: another process holds the port; set `http_listen` to a free port (or empty).',
+  },
+  'systemd.notify_failed': {
+    unit: 'errors', component: 'systemd',
+    counts: 'Messages to systemd (`$NOTIFY_SOCKET`: READY, STATUS, WATCHDOG, STOPPING) that could not be sent.',
+    action: 'A missed WATCHDOG=1 gets the daemon restarted: check the warning log line (socket path, error).',
   },
 
   // the counters themselves

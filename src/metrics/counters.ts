@@ -10,7 +10,7 @@
  * slips through anyway (built from input) is counted under its family's
  * fallback or `metrics.uncatalogued`, never as a new counter.
  */
-import { resolveCounterName, type CounterInput } from './catalogue';
+import { resolveCounterName, type CounterInput, type CounterName } from './catalogue';
 
 export type { CounterInput, CounterName } from './catalogue';
 
@@ -28,6 +28,11 @@ export class Counters {
   /** The cell of counter `name` (created at 0; it only appears in snapshots once non-zero). */
   cell(name: CounterInput): CounterCell {
     return this.cellOf(this.values.get(name) ? name : resolveCounterName(name));
+  }
+
+  /** The cells of many counters at once, in order (an exporter reads them at each scrape). */
+  cells(names: readonly CounterName[]): CounterCell[] {
+    return names.map((n) => this.cellOf(resolveCounterName(n)));
   }
 
   /** Add `n` (default 1) to counter `name`. */

@@ -23,6 +23,8 @@ import { BindFailedError, PortInUseError } from './errors';
 import { tcpEndpoint } from '../wire/endpoints';
 import { STYLE_CAST_BYTES, STYLE_HEARTBEAT_BYTES, STYLE_V2_BYTES } from '../wire/envelope';
 import type { OutletState } from '../status/types';
+import { RECEIVED_KINDS } from '../metrics/catalogue';
+import type { Outlet } from './outlet';
 
 /** Receive high-water mark of the tcp PULL socket, in messages. */
 export const DEFAULT_RECEIVE_HWM = 1_000;
@@ -46,6 +48,9 @@ export const DEFAULT_BUDGET_CHECK_MS = 10;
 /** After a failed receive, how long the loop rests before the next one (no hot loop on a persistent error), in milliseconds. */
 export const DEFAULT_RECEIVE_RETRY_MS = 10;
 
+
+/** Index of each kind of {@link RECEIVED_KINDS} in the receiver's per-kind cells. */
+const KIND_INDEX = Object.fromEntries(RECEIVED_KINDS.map((k, i) => [k, i])) as Record<(typeof RECEIVED_KINDS)[number], number>;
 
 /** Why a message was refused before routing; counted as `receiver.refused.<problem>`. */
 export type RefusalProblem = 'too_few_frames' | 'unknown_style' | TopicProblem;
@@ -113,6 +118,9 @@ export class Receiver {
   /** Ends the receive loop's current rest (see sleep), if it is resting. */
   private wake: (() => void) | null = null;
   private readonly received: CounterCell;
+  /** `receiver.received.{kind}` and `receiver.received_bytes.{kind}`, indexed by {@link KIND_INDEX}. */
+  private readonly receivedByKind: CounterCell[];
+  private readonly receivedBytesByKind: CounterCell[];
   /**
    * The last valid topic seen: its frame bytes (a copy), decoded text and
    * kind. Traffic comes in runs of one topic, so comparing frame 1 with these
@@ -129,6 +137,8 @@ export class Receiver {
     this.context = opts.context;
     this.clock = opts.clock ?? systemClock;
     this.received = opts.counters.cell('receiver.received');
+    this.receivedByKind = RECEIVED_KINDS.map((k) => opts.counters.cell(`receiver.received.${k}`));
+    this.receivedBytesByKind = RECEIVED_KINDS.map((k) => opts.counters.cell(`receiver.received_bytes.${k}`));
     this.outlets = new Outlets({
       settings: outletSettings(opts.config),
       counters: opts.counters,
@@ -251,7 +261,8 @@ export class Receiver {
     }
     const style = frames[2]!;
     const heartbeat = sameBytes(style, STYLE_HEARTBEAT_BYTES);
-    if (!heartbeat && !sameBytes(style, STYLE_CAST_BYTES) && !sameBytes(style, STYLE_V2_BYTES)) {
+    const v2 = !heartbeat && !sameBytes(style, STYLE_CAST_BYTES);
+    if (v2 && !sameBytes(style, STYLE_V2_BYTES)) {
       this.refuse('unknown_style', frames);
       return;
     }
@@ -274,9 +285,18 @@ export class Receiver {
         this.lastKind = kind;
       }
     }
+    this.countKind(heartbeat ? KIND_INDEX.heartbeat : kind === 'reply' ? KIND_INDEX.reply : kind === 'fanout' ? KIND_INDEX.fanout : v2 ? KIND_INDEX.notification : KIND_INDEX.rpc, frames);
     const idFrame = frames[0]!;
     const msgId = idFrame.length === 1 && idFrame[0] === ZERO_MSG_ID ? '0' : idFrame.toString('latin1');
     this.router.route(frames, topic, msgId, kind, heartbeat);
+  }
+
+  /** Two field increments and a sum over the frames: all an accepted message costs the metrics. */
+  private countKind(index: number, frames: Buffer[]): void {
+    let bytes = 0;
+    for (let i = 0; i < frames.length; i++) bytes += frames[i]!.length;
+    this.receivedByKind[index]!.value++;
+    this.receivedBytesByKind[index]!.value += bytes;
   }
 
   private refuse(problem: RefusalProblem, frames: Buffer[]): void {
@@ -299,6 +319,16 @@ export class Receiver {
       bound: o.bound,
       last_sent_s_ago: o.lastSentAt === 0 ? null : Math.max(0, Math.round((now - o.lastSentAt) / 1000)),
     }));
+  }
+
+  /** True while the tcp PULL socket is bound and read (readiness). */
+  get listening(): boolean {
+    return this.pull !== null && !this.stopping;
+  }
+
+  /** Every live ipc outlet (queue depths for the metrics, read at scrape time). */
+  outletList(): Outlet[] {
+    return this.outlets.list();
   }
 
   /** The ipc socket paths this receiver has bound so far. */

@@ -11,7 +11,8 @@ import type { Counters } from '../metrics/counters';
 import { systemClock, type Clock, type Timer } from '../time/clock';
 import { QueueFullError, SendFailedError, SenderStoppedError } from './errors';
 import { tcpEndpoint } from '../wire/endpoints';
-import type { PeerState } from '../status/types';
+import type { PeerState as PeerReport } from '../status/types';
+import type { SEND_KINDS } from '../metrics/catalogue';
 
 /** Max messages waiting per peer before new ones are refused with QUEUE_FULL. */
 export const DEFAULT_PEER_QUEUE_LIMIT = 10_000;
@@ -53,11 +54,16 @@ export interface PeerPoolOptions {
   clock?: Clock;
 }
 
-/** What logs say about a message (never its body). */
+/** What logs and metrics say about a message (never its body). */
 export interface SendMeta {
   topic?: string;
   msgId?: string;
+  /** What the caller sends (counted as `sender.messages.{kind}`); `forward` when not given. */
+  kind?: SendKind;
 }
+
+/** Kinds of outgoing messages (`SEND_KINDS` of metrics/catalogue.ts). */
+export type SendKind = (typeof SEND_KINDS)[number];
 
 interface Item {
   frames: Buffer[];
@@ -66,6 +72,17 @@ interface Item {
   meta: SendMeta;
   resolve: () => void;
   reject: (e: Error) => void;
+}
+
+/** A peer connection as ZeroMQ reports it: handshake done, not (yet) connected, or lost. */
+export type PeerConnectionState = 'connecting' | 'connected' | 'disconnected';
+
+/** One peer connection, as the metrics see it. */
+export interface PeerState {
+  host: string;
+  /** Messages waiting in this daemon's queue for the peer. */
+  queued: number;
+  state: PeerConnectionState;
 }
 
 class Peer {
@@ -77,6 +94,8 @@ class Peer {
   lastSentAt = 0;
   lastFailedAt = 0;
   lastFailure: string | null = null;
+  /** Follows the socket's monitor events (see PeerPool.peer). */
+  state: PeerConnectionState = 'connecting';
   private pumping = false;
   private closed = false;
 
@@ -187,13 +206,18 @@ export class PeerPool {
     return [...this.peers.keys()];
   }
 
+  /** Every open peer connection with its queue depth and state (read at scrape time). */
+  peerStates(): PeerState[] {
+    return [...this.peers.values()].map((p) => ({ host: p.host, queued: p.queue.length, state: p.state }));
+  }
+
   /** Messages waiting for `host` (0 when no connection). */
   queued(host: string): number {
     return this.peers.get(host)?.queue.length ?? 0;
   }
 
   /** Each open connection's state for `status` (src/status/types.ts). */
-  describe(): PeerState[] {
+  describe(): PeerReport[] {
     const now = this.clock.now();
     const ago = (t: number): number | null => (t === 0 ? null : Math.max(0, Math.round((now - t) / 1000)));
     return [...this.peers.values()].map((p) => ({
@@ -239,8 +263,12 @@ export class PeerPool {
     sock.reconnectInterval = DEFAULT_RECONNECT_INTERVAL_MS;
     sock.reconnectMaxInterval = DEFAULT_RECONNECT_MAX_INTERVAL_MS;
     const endpoint = tcpEndpoint(host, o.port);
-    sock.connect(endpoint);
     p = new Peer(host, endpoint, sock, this, this.clock);
+    // Connection state for the metrics: events come only when the connection changes, never per message.
+    const peer = p;
+    sock.events.on('handshake', () => (peer.state = 'connected'));
+    sock.events.on('disconnect', () => (peer.state = 'disconnected'));
+    sock.connect(endpoint);
     this.peers.set(host, p);
     this.counters.inc('sender.peers.opened');
     this.log.debug({ peer: host, endpoint }, 'peer connection opened');

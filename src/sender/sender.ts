@@ -8,10 +8,10 @@ import type { BridgeConfig } from '../config/types';
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
 import type { FrameSender } from './types';
-import { PeerPool, type PeerPoolOptions, type SendMeta } from './peer-pool';
+import { PeerPool, type PeerPoolOptions, type PeerState, type SendMeta } from './peer-pool';
 import { SenderStoppedError } from './errors';
 import type { Clock } from '../time/clock';
-import type { PeerState } from '../status/types';
+import type { PeerState as PeerReport } from '../status/types';
 
 /** The part of the receiver the sender needs for the local short-circuit. */
 export interface LocalDispatch {
@@ -77,6 +77,7 @@ export class Sender implements FrameSender {
     if (this.isLocal(host)) {
       const local = this.local!;
       this.counters.inc('sender.local');
+      this.countKind(meta, frames);
       // Asynchronous like the network path, so callers never re-enter themselves.
       return new Promise<void>((resolve) =>
         setImmediate(() => {
@@ -85,7 +86,18 @@ export class Sender implements FrameSender {
         }),
       );
     }
-    return this.pool.submit(host, frames, meta);
+    const handed = this.pool.submit(host, frames, meta);
+    this.countKind(meta, frames);
+    return handed;
+  }
+
+  /** `sender.messages.{kind}` and `sender.bytes.{kind}` of an accepted message. */
+  private countKind(meta: SendMeta, frames: Buffer[]): void {
+    const kind = meta.kind ?? 'forward';
+    let bytes = 0;
+    for (const f of frames) bytes += f.length;
+    this.counters.inc(`sender.messages.${kind}`);
+    this.counters.inc(`sender.bytes.${kind}`, bytes);
   }
 
   send(host: string, frames: Buffer[]): Promise<void> {
@@ -102,8 +114,13 @@ export class Sender implements FrameSender {
   }
 
   /** The open connections' states, for `status`. */
-  peerStates(): PeerState[] {
+  describePeers(): PeerReport[] {
     return this.pool.describe();
+  }
+
+  /** Open peer connections with queue depth and state (metrics). */
+  peerStates(): PeerState[] {
+    return this.pool.peerStates();
   }
 
   close(): void {

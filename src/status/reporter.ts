@@ -22,7 +22,7 @@ export interface StatusSources {
   counters: Counters;
   matchmaker: Pick<Matchmaker, 'kind' | 'describe'>;
   receiver: { readonly endpoint: string; outletStates(): OutletState[] };
-  sender: { peerStates(): PeerState[] };
+  sender: { describePeers(): PeerState[] };
   registry: { readonly size: number; topics(): { topic: string; listeners: number; servers: string[]; notifyListeners: number }[] };
   server: { readonly path: string; readonly sessionCount: number };
   drops: DropTracker;
@@ -46,7 +46,7 @@ export class StatusReporter {
       receiver: { endpoint: s.receiver.endpoint, ipc_dir: config.ipcDir },
       local_api: { socket: s.server.path, sessions: s.server.sessionCount, listeners: s.registry.size },
       matchmaker: s.matchmaker.describe?.() ?? { kind: s.matchmaker.kind, backend: null, reachable: null, detail: '', warning: null },
-      peers: s.sender.peerStates().sort((a, b) => a.host.localeCompare(b.host)),
+      peers: s.sender.describePeers().sort((a, b) => a.host.localeCompare(b.host)),
       topics: this.topics(),
       drops: s.drops.report(),
       counters: s.counters.snapshot(),

@@ -241,6 +241,8 @@ function novaConf(c: BridgeConfig, mm: ClusterMatchmaker, extra: string[]): stri
   if (mm.kind === 'broker' || mm.kind === 'topic_scheduler') {
     lines.push('[zmq_bridge]', `broker_port = ${c.bridge.brokerPort}`, `scheduler_port = ${c.bridge.schedulerPort}`, `broker_role = ${c.bridge.brokerRole}`);
   }
+  // Always written: the default (127.0.0.1:9504) would make parallel test daemons meet.
+  lines.push('[zmq_bridge]', `http_listen = ${c.bridge.httpListen ?? ''}`);
   return [...lines, ...extra, ''].join('\n');
 }
 

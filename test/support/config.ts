@@ -2,9 +2,10 @@
  * BridgeConfig objects for tests, built directly (no nova.conf parsing) from
  * the daemon's own defaults (the `DEFAULT_*` constants and option declarations
  * of src/config/options.ts), so a changed default is what tests run with.
- * Tests then override what they need. Only four values differ from the
+ * Tests then override what they need. Only five values differ from the
  * defaults, for isolation: loopback bind address, `localhost` as rpc_zmq_host,
- * a test port instead of 9501, and an ipc dir under the OS temp dir.
+ * a test port instead of 9501, an ipc dir under the OS temp dir, and no HTTP
+ * listener (`[zmq_bridge] http_listen` empty).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -119,6 +120,8 @@ export function testConfig(overrides: ConfigOverrides = {}): BridgeConfig {
       schedulerPort: (overrides.startPort ?? O.DEFAULT_ZMQ_START_PORT) + O.SCHEDULER_PORT_OFFSET,
       brokerRole: O.OPT_BROKER_ROLE.default ?? false,
       logLevel: O.OPT_LOG_LEVEL.default ?? null,
+      // Off: parallel test daemons must not meet on the default port (tests that scrape set their own).
+      httpListen: null,
       ...bridge,
     },
   };
