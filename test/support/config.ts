@@ -99,6 +99,7 @@ export function testConfig(overrides: ConfigOverrides = {}): BridgeConfig {
       host: O.DEFAULT_REDIS_HOST,
       port: O.DEFAULT_REDIS_PORT,
       password: O.OPT_REDIS_PASSWORD.default ?? null,
+      username: O.OPT_REDIS_USERNAME.default ?? null,
       ...redis,
     },
     topics: {
@@ -119,6 +120,13 @@ export function testConfig(overrides: ConfigOverrides = {}): BridgeConfig {
       schedulerPort: (overrides.startPort ?? O.DEFAULT_ZMQ_START_PORT) + O.SCHEDULER_PORT_OFFSET,
       brokerRole: O.OPT_BROKER_ROLE.default ?? false,
       logLevel: O.OPT_LOG_LEVEL.default ?? null,
+      security: O.DEFAULT_SECURITY,
+      curveCertificate: null,
+      curveTrustedDir: null,
+      plaintextPeers: [],
+      plaintextPort: (overrides.startPort ?? O.DEFAULT_ZMQ_START_PORT) + O.PLAINTEXT_PORT_OFFSET,
+      ipcGroup: null,
+      ipcMode: O.DEFAULT_IPC_MODE,
       ...bridge,
     },
   };
