@@ -26,6 +26,7 @@ import type { BridgeConfig } from './config/types';
 import { createLogger } from './log';
 import { Daemon } from './daemon';
 import { EXIT_CONFIG } from './errors';
+import { keygenMain } from './security/keygen';
 
 /** Exit code for failures that are neither configuration nor environment. */
 const EXIT_UNEXPECTED = 1;
@@ -82,6 +83,10 @@ export function applyV8Flags(env: NodeJS.ProcessEnv = process.env): void {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'keygen') {
+    process.exitCode = keygenMain(argv.slice(1), (s) => process.stdout.write(s), (s) => process.stderr.write(s));
+    return;
+  }
   let args: CliArgs;
   let config: BridgeConfig;
   let level: pino.LevelWithSilent;

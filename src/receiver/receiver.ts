@@ -22,6 +22,8 @@ import { InboundRouter } from './router';
 import { BindFailedError, PortInUseError } from './errors';
 import { tcpEndpoint } from '../wire/endpoints';
 import { STYLE_CAST_BYTES, STYLE_HEARTBEAT_BYTES, STYLE_V2_BYTES } from '../wire/envelope';
+import type { SocketSecurity } from '../security/types';
+import type { FileAccess } from '../security/file-access';
 
 /** Receive high-water mark of the tcp PULL socket, in messages. */
 export const DEFAULT_RECEIVE_HWM = 1_000;
@@ -63,6 +65,10 @@ export interface ReceiverOptions {
   context?: zmq.Context;
   /** Time for the queue budget and the outlets' holds (default: the system clock). */
   clock?: Clock;
+  /** CURVE and ZAP of the tcp socket (`[zmq_bridge] security`); none by default. */
+  security?: SocketSecurity;
+  /** Group and mode given to each ipc socket file once bound (`ipc_group`, `ipc_mode`); the umask's by default. */
+  ipcFileAccess?: FileAccess;
 }
 
 export function outletSettings(config: BridgeConfig): OutletSettings {
@@ -104,6 +110,7 @@ export class Receiver {
   private config: BridgeConfig;
   private readonly outlets: Outlets;
   private readonly context?: zmq.Context;
+  private readonly security?: SocketSecurity;
   private pull: zmq.Pull | null = null;
   private loop: Promise<void> | null = null;
   private stopping = false;
@@ -127,6 +134,7 @@ export class Receiver {
     this.counters = opts.counters;
     this.context = opts.context;
     this.clock = opts.clock ?? systemClock;
+    this.security = opts.security;
     this.received = opts.counters.cell('receiver.received');
     this.outlets = new Outlets({
       settings: outletSettings(opts.config),
@@ -134,6 +142,7 @@ export class Receiver {
       log: opts.log,
       context: opts.context,
       clock: this.clock,
+      fileAccess: opts.ipcFileAccess,
     });
     this.router = opts.router ?? new InboundRouter({ log: opts.log, counters: opts.counters });
     this.router.use('outlets', this.outlets);
@@ -149,6 +158,7 @@ export class Receiver {
     const pull = new zmq.Pull(this.context ? { context: this.context } : {});
     pull.receiveHighWaterMark = DEFAULT_RECEIVE_HWM;
     pull.linger = 0;
+    this.security?.server(pull, 'rpc');
     const endpoint = this.endpoint;
     try {
       await pull.bind(endpoint);

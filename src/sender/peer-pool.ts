@@ -11,6 +11,7 @@ import type { Counters } from '../metrics/counters';
 import { systemClock, type Clock, type Timer } from '../time/clock';
 import { QueueFullError, SendFailedError, SenderStoppedError } from './errors';
 import { tcpEndpoint } from '../wire/endpoints';
+import type { SocketSecurity } from '../security/types';
 
 /** Max messages waiting per peer before new ones are refused with QUEUE_FULL. */
 export const DEFAULT_PEER_QUEUE_LIMIT = 10_000;
@@ -50,6 +51,8 @@ export interface PeerPoolOptions {
   idleMs?: number;
   /** Time source of the queue deadlines and idle closes (default: the system clock). */
   clock?: Clock;
+  /** CURVE client keys per peer (`[zmq_bridge] security`); none by default. */
+  security?: SocketSecurity;
 }
 
 /** What logs say about a message (never its body). */
@@ -72,6 +75,8 @@ class Peer {
   lastUsed: number;
   private pumping = false;
   private closed = false;
+  /** Replaced by a new connection (its peer's key changed): closes once its queue is sent. */
+  private retiring = false;
 
   constructor(
     readonly host: string,
@@ -117,7 +122,14 @@ class Peer {
       }
     } finally {
       this.pumping = false;
+      if (this.retiring && this.queue.length === 0) this.close(() => new SenderStoppedError());
     }
+  }
+
+  /** Take no new messages (the pool forgot this peer); close once what is queued has left. */
+  retire(): void {
+    this.retiring = true;
+    if (!this.busy) this.close(() => new SenderStoppedError());
   }
 
   /** Fail everything still queued and close the socket (ZeroMQ lingers for what it already holds). */
@@ -153,6 +165,8 @@ export class PeerPool {
       Math.max(MIN_IDLE_SWEEP_MS, Math.floor(idle / 4)),
       { ref: false },
     );
+    // A peer whose trusted key changed (or went) gets a new connection with the new key, or none.
+    opts.security?.onPeerKeysChanged((hosts) => this.retire(hosts));
   }
 
   /**
@@ -210,13 +224,32 @@ export class PeerPool {
     sock.heartbeatTimeToLive = o.heartbeatTtlMs ?? DEFAULT_HEARTBEAT_TTL_MS;
     sock.reconnectInterval = DEFAULT_RECONNECT_INTERVAL_MS;
     sock.reconnectMaxInterval = DEFAULT_RECONNECT_MAX_INTERVAL_MS;
-    const endpoint = tcpEndpoint(host, o.port);
+    let port = o.port;
+    try {
+      // Throws PeerKeyMissingError: nothing is ever sent to an untrusted host.
+      port = o.security?.client(sock, host, 'rpc').port ?? o.port;
+    } catch (err) {
+      sock.close();
+      throw err;
+    }
+    const endpoint = tcpEndpoint(host, port);
     sock.connect(endpoint);
     p = new Peer(host, endpoint, sock, this, this.clock);
     this.peers.set(host, p);
     this.counters.inc('sender.peers.opened');
     this.log.debug({ peer: host, endpoint }, 'peer connection opened');
     return p;
+  }
+
+  /** Forget the connections of `hosts`; each closes once its queue has left, the next message opens a new one. */
+  retire(hosts: readonly string[]): void {
+    for (const host of hosts) {
+      const p = this.peers.get(host);
+      if (!p) continue;
+      this.peers.delete(host);
+      p.retire();
+      this.log.info({ peer: host }, 'peer key changed: its connection is replaced');
+    }
   }
 
   private closeIdle(idleMs: number): void {
