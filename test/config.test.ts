@@ -79,7 +79,7 @@ test('no files at all: every default', () => {
   assert.equal(cfg.matchmaker, 'local');
   assert.equal(cfg.ringfile, '/etc/oslo/matchmaker_ring.json');
   assert.equal(cfg.brokerIp, null);
-  assert.deepEqual(cfg.redis, { host: '127.0.0.1', port: 6379, password: null });
+  assert.deepEqual(cfg.redis, { host: '127.0.0.1', port: 6379, password: null, username: null });
   assert.equal(cfg.heartbeatFreq, 300);
   assert.equal(cfg.heartbeatTtl, 600);
   assert.equal(cfg.threadPoolSize, 1024);
@@ -99,6 +99,13 @@ test('no files at all: every default', () => {
     schedulerPort: 9503,
     brokerRole: false,
     logLevel: null,
+    security: 'none',
+    curveCertificate: null,
+    curveTrustedDir: null,
+    plaintextPeers: [],
+    plaintextPort: 9501,
+    ipcGroup: null,
+    ipcMode: 0o660,
   });
 });
 
@@ -137,12 +144,19 @@ ringfile = /srv/ring.json
 host = redis.example
 port = 6380
 password = s3cret
+username = mm-user
 [zmq_bridge]
 local_socket_mode = 0600
 reply_hold = 2.5
 fanout_hold = 0
 broker_role = true
 log_level = WARNING
+security = CURVE
+curve_certificate = keys/h1.key_secret
+curve_trusted_dir = /etc/nzb/trusted
+plaintext_peers = 10.0.0.5, legacy1
+ipc_group = nova
+ipc_mode = 0640
 [unknown_group]
 x = y
 `);
@@ -162,7 +176,7 @@ x = y
   assert.equal(c.matchmakerRaw, 'ring');
   assert.equal(c.ringfile, '/srv/ring.json');
   assert.equal(c.brokerIp, '10.0.0.9');
-  assert.deepEqual(c.redis, { host: 'redis.example', port: 6380, password: 's3cret' });
+  assert.deepEqual(c.redis, { host: 'redis.example', port: 6380, password: 's3cret', username: 'mm-user' });
   assert.equal(c.heartbeatFreq, 10);
   assert.equal(c.heartbeatTtl, 20);
   assert.equal(c.threadPoolSize, 64);
@@ -182,6 +196,13 @@ x = y
     schedulerPort: 9603,
     brokerRole: true,
     logLevel: 'warn',
+    security: 'curve',
+    curveCertificate: path.join(path.dirname(file), 'keys', 'h1.key_secret'),
+    curveTrustedDir: '/etc/nzb/trusted',
+    plaintextPeers: ['10.0.0.5', 'legacy1'],
+    plaintextPort: 9601,
+    ipcGroup: 'nova',
+    ipcMode: 0o640,
   });
 });
 

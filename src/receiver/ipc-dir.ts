@@ -14,6 +14,7 @@
 import { chmod, chown, mkdir, open, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { IpcDirUnwritableError } from './errors';
+import { BridgeError } from '../errors';
 import { checkDirectory, processTrust, type Trust } from '../security/file-safety';
 
 /**
@@ -51,31 +52,37 @@ function defaultOwnership(): IpcDirOwnership {
  */
 export async function prepareIpcDir(dir: string, own: IpcDirOwnership = defaultOwnership()): Promise<void> {
   try {
-    const created = await stat(dir).then(
-      () => false,
-      async () => {
-        await mkdir(dirname(dir), { recursive: true, mode: DEFAULT_IPC_PARENT_MODE });
-        await mkdir(dir, { mode: DEFAULT_IPC_DIR_MODE });
-        return true;
-      },
-    );
-    if (created) {
+    if (await createIfMissing(dir)) {
       await chown(dir, -1, own.gid);
       // Whatever the umask took away.
       await chmod(dir, DEFAULT_IPC_DIR_MODE);
     }
-  } catch (err) {
-    // Lost a race with another creator: whoever made it, the check below judges it.
-    if ((err as { code?: string }).code !== 'EEXIST') throw new IpcDirUnwritableError(dir, err);
-  }
-  checkDirectory(dir, own.trust, IPC_DIR_ROLE);
-  try {
+    checkDirectory(dir, own.trust, IPC_DIR_ROLE);
     // access(W_OK) says yes to root even on read-only mounts; a real file does not lie.
     const probe = join(dir, `.nzb-probe-${process.pid}`);
     const fh = await open(probe, 'wx');
     await fh.close();
     await unlink(probe);
   } catch (err) {
+    if (err instanceof BridgeError) throw err;
     throw new IpcDirUnwritableError(dir, err);
+  }
+}
+
+/** mkdir -p, the last directory with {@link DEFAULT_IPC_DIR_MODE}; true when this call created it. */
+async function createIfMissing(dir: string): Promise<boolean> {
+  const exists = await stat(dir).then(
+    () => true,
+    () => false,
+  );
+  if (exists) return false;
+  await mkdir(dirname(dir), { recursive: true, mode: DEFAULT_IPC_PARENT_MODE });
+  try {
+    await mkdir(dir, { mode: DEFAULT_IPC_DIR_MODE });
+    return true;
+  } catch (err) {
+    // Lost a race with another creator: whoever made it, the safety check judges it.
+    if ((err as { code?: string }).code === 'EEXIST') return false;
+    throw err;
   }
 }
