@@ -3,8 +3,9 @@
  * monitor: the refusals the ZAP handler never sees. A plaintext client on a
  * CURVE socket fails on the mechanism (`ERR_ZMTP_MECHANISM_MISMATCH`), a
  * client that does not know this host's public key on the crypto
- * (`ERR_ZMTP_CRYPTOGRAPHIC`), and any client while no ZAP handler is bound
- * on `EFAULT`. libzmq names only the local endpoint in these events, not the
+ * (`ERR_ZMTP_CRYPTOGRAPHIC`) - or, when the client notices first and hangs
+ * up, as an `other` failure (`EPIPE`) - and any client while no ZAP handler
+ * is bound on `EFAULT`. libzmq names only the local endpoint in these events, not the
  * peer. The observer ends by itself when its socket closes.
  */
 import * as zmq from 'zeromq';
@@ -24,6 +25,9 @@ function explain(code: string | undefined): string {
       return "the client does not have this host's public key (its copy of <this host>.key is missing or stale)";
     case 'EFAULT':
       return 'no ZAP handler is running: every client is refused';
+    case 'EPIPE':
+    case 'ECONNRESET':
+      return 'the client hung up during the handshake (it does not speak CURVE, or does not have this host\'s current key)';
     default:
       return 'handshake failed';
   }
