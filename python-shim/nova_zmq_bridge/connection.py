@@ -269,7 +269,10 @@ class LocalConnection:
         sock.sendall(encode_frame(frame))
         while True:
             for i, f in enumerate(backlog):
-                if f.get("rid") == rid and f.get("op") != "deliver":
+                # An error without rid during the handshake is the daemon refusing
+                # this process (LOCAL_PEER_REFUSED) or stopping (SHUTDOWN).
+                if f.get("op") != "deliver" and (f.get("rid") == rid
+                                                 or (f.get("op") == "error" and f.get("rid") is None)):
                     del backlog[i]
                     return f
             data = sock.recv(RECV_CHUNK_BYTES)
