@@ -459,18 +459,22 @@ test('the sample conf/nova.conf loads and works on this machine', () => {
   const c = loadConfig({ configFiles: [sample], configDirs: [] });
   assert.equal(c.bindAddress, '127.0.0.1');
   assert.equal(c.host, '127.0.0.1');
-  assert.equal(c.ipcDir, '/tmp/nova-zmq-bridge');
+  assert.equal(c.ipcDir, '/run/nova-zmq-bridge');
   assert.equal(c.matchmaker, 'local');
   assert.equal(c.debug, false);
   assert.equal(c.port, 9501);
-  assert.equal(c.bridge.localSocket, '/tmp/nova-zmq-bridge/nova-zmq-bridge.sock');
+  assert.equal(c.bridge.localSocket, '/run/nova-zmq-bridge/nova-zmq-bridge.sock');
+  // It does not invite a hijack: only root can create entries where the ipc dir goes.
+  const parent = fs.statSync(path.dirname(c.ipcDir));
+  assert.equal(parent.uid, 0);
+  assert.equal(parent.mode & 0o022, 0, 'the parent of the sample ipc dir is writable by group or others');
   // every commented example is itself valid: uncomment them all and load again
   const text = fs.readFileSync(sample, 'utf8').replace(/^# ([a-z_]+ =)/gm, '$1');
   const d = tree({ 'nova.conf': text, 'matchmaker_ring.json': '{}' });
   const all = load([path.join(d, 'nova.conf')]);
   assert.equal(all.ringfile, path.join(d, 'matchmaker_ring.json'));
   assert.equal(all.transportUrl, 'zmq://127.0.0.1:9501');
-  assert.equal(all.bridge.localSocket, '/tmp/nova-zmq-bridge/nova-zmq-bridge.sock');
+  assert.equal(all.bridge.localSocket, '/run/nova-zmq-bridge/nova-zmq-bridge.sock');
   const ring = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'conf', 'matchmaker_ring.json'), 'utf8'));
   assert.deepEqual(ring, { compute: ['127.0.0.1'], scheduler: ['127.0.0.1'] });
 });
