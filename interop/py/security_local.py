@@ -3,8 +3,9 @@
 usage: security_local.py MODE ARGS...; prints JSON lines on stdout.
   hello SOCKET              the shim's connection: connect and say hello
   forge SOCKET MSGID TOPIC  a raw client replying (with a rid) to a call it never received
-  attacker SOCKET           a listener on SOCKET; prints {"event": "ready"}, counts what
-                            connecting clients send until stdin closes
+  attacker SOCKET           a listener on SOCKET; prints {"event": "ready"}, then
+                            {"event": "conn", "bytes": N} for each client once it hung up,
+                            and a summary when stdin closes
   oslo_call CONF            an oslo.messaging call whose context carries an auth token and
                             whose arguments carry a password, through the shim
 Run as another user (setpriv) where the test needs one.
@@ -72,16 +73,19 @@ def attacker(path):
             except OSError:
                 return
             stats["connections"] += 1
-            c.settimeout(2)
+            c.settimeout(10)
+            got = 0
             try:
                 while True:
                     data = c.recv(65536)
                     if not data:
                         break
-                    stats["bytes"] += len(data)
+                    got += len(data)
             except OSError:
                 pass
             c.close()
+            stats["bytes"] += got
+            say({"event": "conn", "bytes": got})
 
     threading.Thread(target=serve, daemon=True).start()
     say({"event": "ready", "uid": os.geteuid()})
