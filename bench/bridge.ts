@@ -81,7 +81,18 @@ export interface BridgePair {
   stop(): Promise<Record<string, RssReport>>;
 }
 
-export async function startBridgePair(procs: ProcessRegistry, workDir: string, daemonCmd: string[], tag: string): Promise<BridgePair> {
+/**
+ * Start the two daemons. `extra` adds nova.conf sections to both (e.g.
+ * `[zmq_bridge]` security options); a function of the host's address when
+ * they differ per host (its own certificate).
+ */
+export async function startBridgePair(
+  procs: ProcessRegistry,
+  workDir: string,
+  daemonCmd: string[],
+  tag: string,
+  extra: (addr: string) => Record<string, Record<string, string | number>> = () => ({}),
+): Promise<BridgePair> {
   const [startPort, port] = await pickPorts(DEFAULT_BRIDGE_BASE_PORT, 4, [SERVER_HOST_ADDR, CLIENT_HOST_ADDR]);
   const hosts: BridgeHost[] = [];
   const stop = async () => {
@@ -108,6 +119,7 @@ export async function startBridgePair(procs: ProcessRegistry, workDir: string, d
           rpc_zmq_matchmaker: 'local',
           rpc_response_timeout: 30,
         },
+        ...extra(addr),
       });
       const proc = procs.spawn(`daemon ${addr}`, daemonCmd[0]!, [...daemonCmd.slice(1), '--config-file', conf, '--log-level', DAEMON_LOG_LEVEL], join(workDir, `${tag}-daemon-${addr}.log`), { cwd: REPO_ROOT });
       const rss = new RssSampler(proc.pid).start();

@@ -4,6 +4,9 @@
  *
  *   npm run bench                 full mode (several minutes)
  *   npm run bench -- --quick      quick mode (well under a minute)
+ *   npm run bench -- --curve      the cost of CURVE only: bridge with and without
+ *                                 `security = curve`, same run (bench/curve.ts);
+ *                                 --update-docs writes it into docs/security.md
  *   options: --no-rabbitmq, --no-bridge, --no-throughput, --update-readme,
  *            --results-dir DIR (default bench-results/)
  *
@@ -24,6 +27,7 @@ import { EXECUTORS, REPO_ROOT, pythonBin, runE2E, writeNovaConf, type E2EResult,
 import { bridgeUnavailable, buildDaemon, startBridgePair } from './bridge';
 import { rabbitAvailable, startRabbit, type RabbitHandle } from './rabbitmq';
 import { runThroughput, type ThroughputSizes } from './receiver';
+import { renderCurveTable, runCurveComparison, writeCurveResults } from './curve';
 import {
   computeChecks,
   computeRatios,
@@ -64,10 +68,13 @@ interface Args {
   throughput: boolean;
   updateReadme: boolean;
   resultsDir: string;
+  /** Only the CURVE cost comparison (bench/curve.ts). */
+  curve: boolean;
+  updateDocs: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { mode: 'full', rabbitmq: true, bridge: true, throughput: true, updateReadme: false, resultsDir: join(REPO_ROOT, 'bench-results') };
+  const a: Args = { mode: 'full', rabbitmq: true, bridge: true, throughput: true, updateReadme: false, resultsDir: join(REPO_ROOT, 'bench-results'), curve: false, updateDocs: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--quick') a.mode = 'quick';
@@ -77,7 +84,9 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--no-throughput') a.throughput = false;
     else if (arg === '--update-readme') a.updateReadme = true;
     else if (arg === '--results-dir') a.resultsDir = argv[++i] ?? a.resultsDir;
-    else throw new Error(`unknown option ${arg} (use --quick, --full, --no-rabbitmq, --no-bridge, --no-throughput, --update-readme, --results-dir DIR)`);
+    else if (arg === '--curve') a.curve = true;
+    else if (arg === '--update-docs') a.updateDocs = true;
+    else throw new Error(`unknown option ${arg} (use --quick, --full, --curve, --no-rabbitmq, --no-bridge, --no-throughput, --update-readme, --update-docs, --results-dir DIR)`);
   }
   if (process.env.NZB_BENCH_MODE === 'quick') a.mode = 'quick';
   return a;
@@ -122,9 +131,41 @@ function describe(r: E2EResult): string {
   return `casts ${f(r.castsPerSec?.median)}/s, seq ${f(r.seqCallsPerSec?.median)} calls/s p50 ${f(r.seqP50Ms?.median)} ms p99 ${f(r.seqP99Ms?.median)} ms, 16 callers ${f(r.concCallsPerSec?.median)} calls/s, lost ${r.lostReplies}/${r.callsMade}`;
 }
 
+/** `--curve`: the bridge with and without CURVE, alternating, nothing else. */
+async function curveMain(args: Args, sizes: ModeSizes): Promise<number> {
+  const workDir = mkdtempSync(join(os.tmpdir(), 'nzb-bench-curve-'));
+  const procs = new ProcessRegistry();
+  const python = pythonBin();
+  const missing = bridgeUnavailable(python);
+  if (missing) {
+    log(`cannot measure CURVE: ${missing}`);
+    return 1;
+  }
+  const t0 = Date.now();
+  try {
+    log('building the daemon (tsc)...');
+    const built = await buildDaemon(join(workDir, 'tsc.log'));
+    log(`CURVE cost, ${args.mode} mode: ${sizes.e2e.rounds} alternating rounds per side, threading executor`);
+    const c = await runCurveComparison(procs, workDir, built.command, 'threading', sizes.e2e, log);
+    const m = machineInfo(python);
+    const header = `${new Date().toISOString()} · ${args.mode} mode · ${Math.round((Date.now() - t0) / 1000)} s · ${m.nproc} CPUs (${m.cpuModel}), Node ${m.node} (libzmq ${m.libzmqNode}), daemons ${built.compiled ? 'compiled' : 'through tsx'}; oslo.messaging RPCClient -> shim -> daemon 127.0.0.3 -> daemon 127.0.0.2 -> shim -> RPCServer`;
+    const md = renderCurveTable(c, header);
+    writeCurveResults(args.resultsDir, c, md);
+    if (args.updateDocs) replaceBlock(join(REPO_ROOT, 'docs', 'security.md'), '<!-- curve-cost:begin -->', '<!-- curve-cost:end -->', md);
+    process.stdout.write(`\n${md}\n\nResults: ${join(args.resultsDir, 'curve-latest.json')}\n`);
+    return 0;
+  } finally {
+    await procs.stopAll();
+    procs.dispose();
+    saveLogs(workDir, join(args.resultsDir, 'logs'));
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const sizes = args.mode === 'quick' ? QUICK_SIZES : FULL_SIZES;
+  if (args.curve) return curveMain(args, sizes);
   const t0 = Date.now();
   const date = new Date().toISOString();
   const workDir = mkdtempSync(join(os.tmpdir(), 'nzb-bench-'));
@@ -324,16 +365,20 @@ function saveLogs(workDir: string, dest: string): void {
 
 /** Replace the README's benchmark block (between its markers) with the latest results. */
 function updateReadme(md: string): void {
-  const path = join(REPO_ROOT, 'README.md');
+  replaceBlock(join(REPO_ROOT, 'README.md'), README_BEGIN, README_END, md);
+}
+
+/** Replace the text between two markers of a file. */
+function replaceBlock(path: string, begin: string, end: string, md: string): void {
   const text = readFileSync(path, 'utf8');
-  const a = text.indexOf(README_BEGIN);
-  const b = text.indexOf(README_END);
+  const a = text.indexOf(begin);
+  const b = text.indexOf(end);
   if (a === -1 || b < a) {
-    log(`README.md has no ${README_BEGIN} ... ${README_END} block; not updated`);
+    log(`${path} has no ${begin} ... ${end} block; not updated`);
     return;
   }
-  writeFileSync(path, `${text.slice(0, a + README_BEGIN.length)}\n${md}\n${text.slice(b)}`);
-  log('README.md benchmark block updated');
+  writeFileSync(path, `${text.slice(0, a + begin.length)}\n${md}\n${text.slice(b)}`);
+  log(`${path}: block updated`);
 }
 
 main().then(

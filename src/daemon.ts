@@ -42,6 +42,8 @@ import { MetricsExporter } from './metrics/exporter';
 import type { MetricsSources } from './metrics/sources';
 import { HttpServer } from './http/server';
 import { IPC_FILE_PREFIX } from './wire/topic';
+import { Security } from './security/security';
+import { PlaintextListener } from './security/plaintext-listener';
 
 /** A part of the daemon with a lifecycle. */
 export interface DaemonComponent {
@@ -98,6 +100,8 @@ export class Daemon {
   readonly metrics: MetricsExporter;
   /** The metrics and health listener (`[zmq_bridge] http_listen`), or null when off. */
   readonly http: HttpServer | null;
+  /** CURVE, ZAP, trusted keys, local permissions (`[zmq_bridge] security`, docs/security.md); `security.ready()` says whether peers can be authenticated. */
+  readonly security: Security;
   private cfg: BridgeConfig;
   private readonly log: Logger;
   private readonly components: DaemonComponent[] = [];
@@ -110,6 +114,8 @@ export class Daemon {
     this.counters = opts.counters ?? new Counters();
     this.context = opts.context ?? createContext(config.contexts);
     this.clock = opts.clock ?? systemClock;
+    // First: every socket below is configured by it.
+    this.security = new Security({ config, log: this.logger('security'), counters: this.counters, context: this.context, clock: this.clock });
     const receiverLog = this.logger('receiver');
     // Routing problems (a part that throws, an unclaimed heartbeat) are the receiver's: same logger.
     this.router = new InboundRouter({ log: receiverLog, counters: this.counters });
@@ -123,8 +129,10 @@ export class Daemon {
       router: this.router,
       context: this.context,
       clock: this.clock,
+      security: this.security,
+      ipcFileAccess: this.security.ipcFileAccess,
     });
-    this.matchmaker = createMatchmaker(config, { log: this.logger('matchmaker'), counters: this.counters, context: this.context, clock: this.clock });
+    this.matchmaker = createMatchmaker(config, { log: this.logger('matchmaker'), counters: this.counters, context: this.context, clock: this.clock, security: this.security });
     this.drops = new DropTracker(this.counters, this.clock);
     this.rpc = buildRpcParts({
       // Read at request time, once every part exists.
@@ -136,6 +144,7 @@ export class Daemon {
       counters: this.counters,
       context: this.context,
       clock: this.clock,
+      security: this.security,
     });
     this.status = new StatusReporter({
       config: () => this.cfg,
@@ -229,16 +238,33 @@ export class Daemon {
   /** Components in start order. Other parts add their wiring here. */
   private buildComponents(): void {
     const receiver = this.receiver;
+    const security = this.security;
+    // 0. security: certificate, trusted keys and ZAP handler before any socket binds.
+    this.addComponent({ name: 'security', start: () => security.start(), stop: () => security.stop(), reload: () => security.reload() });
     // 1. ipc dir + receiver: binding the tcp port first makes "already running" fail fast.
     this.addComponent({
       name: 'receiver',
       start: async () => {
-        await prepareIpcDir(this.cfg.ipcDir);
+        await prepareIpcDir(this.cfg.ipcDir, { trust: security.trust, gid: security.ipcGid });
         await receiver.start();
       },
       stop: () => receiver.stop(),
       reload: (config) => receiver.reload(config),
     });
+    // 1b. migration: plaintext listener for the listed legacy peers, into the same receiver.
+    if (security.plaintextListener) {
+      this.addComponent(
+        new PlaintextListener({
+          bindAddress: this.cfg.bindAddress,
+          port: this.cfg.bridge.plaintextPort,
+          security,
+          dispatch: (frames) => receiver.dispatch(frames),
+          log: this.logger('security'),
+          counters: this.counters,
+          context: this.context,
+        }),
+      );
+    }
     // 2. matchmaker: routes for the sender, registrations for the shims' listeners.
     const matchmaker = this.matchmaker;
     this.addComponent({
@@ -282,6 +308,7 @@ export class Daemon {
         sender: rpc.sender,
         context: this.context,
         clock: this.clock,
+        security,
       });
       this.router.use('broker', role);
       this.addComponent(role);

@@ -85,8 +85,8 @@ test('an unusable ipc dir and a broken ring file: all reported (the socket lives
   assert.deepEqual(r.json.checks.filter((x: any) => !x.ok).map((x: any) => [x.check, x.exit_code]), [['ipc dir', 3], ['ring file', 2], ['local API', 3]]);
   const lines = r.stderr.trim().split('\n');
   assert.equal(lines.length, 3);
-  // Same error, same wording up to the system's reason (mkdir's ENOTDIR at start-up, a stat here).
-  const prefix = `nova-zmq-bridge: the ipc directory ${join(file, 'ipc')} (rpc_zmq_ipc_dir) is not usable: ENOTDIR: not a directory`;
+  // Same error, same wording up to the system's reason (mkdir -p's EEXIST on the file at start-up, a stat's ENOTDIR here).
+  const prefix = `nova-zmq-bridge: the ipc directory ${join(file, 'ipc')} (rpc_zmq_ipc_dir) is not usable: E`;
   assert.ok(s.line.startsWith(prefix), s.line);
   assert.ok(lines[0]!.startsWith(prefix), lines[0]);
   assert.match(lines[1]!, /ring-bad2\.json/);

@@ -79,7 +79,7 @@ test('no files at all: every default', () => {
   assert.equal(cfg.matchmaker, 'local');
   assert.equal(cfg.ringfile, '/etc/oslo/matchmaker_ring.json');
   assert.equal(cfg.brokerIp, null);
-  assert.deepEqual(cfg.redis, { host: '127.0.0.1', port: 6379, password: null });
+  assert.deepEqual(cfg.redis, { host: '127.0.0.1', port: 6379, password: null, username: null });
   assert.equal(cfg.heartbeatFreq, 300);
   assert.equal(cfg.heartbeatTtl, 600);
   assert.equal(cfg.threadPoolSize, 1024);
@@ -100,6 +100,13 @@ test('no files at all: every default', () => {
     brokerRole: false,
     logLevel: null,
     httpListen: '127.0.0.1:9504',
+    security: 'none',
+    curveCertificate: null,
+    curveTrustedDir: null,
+    plaintextPeers: [],
+    plaintextPort: 9501,
+    ipcGroup: null,
+    ipcMode: 0o660,
   });
 });
 
@@ -138,6 +145,7 @@ ringfile = /srv/ring.json
 host = redis.example
 port = 6380
 password = s3cret
+username = mm-user
 [zmq_bridge]
 local_socket_mode = 0600
 reply_hold = 2.5
@@ -145,6 +153,12 @@ fanout_hold = 0
 broker_role = true
 log_level = WARNING
 http_listen = [::1]:9610
+security = CURVE
+curve_certificate = keys/h1.key_secret
+curve_trusted_dir = /etc/nzb/trusted
+plaintext_peers = 10.0.0.5, legacy1
+ipc_group = nova
+ipc_mode = 0640
 [unknown_group]
 x = y
 `);
@@ -164,7 +178,7 @@ x = y
   assert.equal(c.matchmakerRaw, 'ring');
   assert.equal(c.ringfile, '/srv/ring.json');
   assert.equal(c.brokerIp, '10.0.0.9');
-  assert.deepEqual(c.redis, { host: 'redis.example', port: 6380, password: 's3cret' });
+  assert.deepEqual(c.redis, { host: 'redis.example', port: 6380, password: 's3cret', username: 'mm-user' });
   assert.equal(c.heartbeatFreq, 10);
   assert.equal(c.heartbeatTtl, 20);
   assert.equal(c.threadPoolSize, 64);
@@ -185,6 +199,13 @@ x = y
     brokerRole: true,
     logLevel: 'warn',
     httpListen: '[::1]:9610',
+    security: 'curve',
+    curveCertificate: path.join(path.dirname(file), 'keys', 'h1.key_secret'),
+    curveTrustedDir: '/etc/nzb/trusted',
+    plaintextPeers: ['10.0.0.5', 'legacy1'],
+    plaintextPort: 9601,
+    ipcGroup: 'nova',
+    ipcMode: 0o640,
   });
 });
 
@@ -453,18 +474,22 @@ test('the sample conf/nova.conf loads and works on this machine', () => {
   const c = loadConfig({ configFiles: [sample], configDirs: [] });
   assert.equal(c.bindAddress, '127.0.0.1');
   assert.equal(c.host, '127.0.0.1');
-  assert.equal(c.ipcDir, '/tmp/nova-zmq-bridge');
+  assert.equal(c.ipcDir, '/run/nova-zmq-bridge');
   assert.equal(c.matchmaker, 'local');
   assert.equal(c.debug, false);
   assert.equal(c.port, 9501);
-  assert.equal(c.bridge.localSocket, '/tmp/nova-zmq-bridge/nova-zmq-bridge.sock');
+  assert.equal(c.bridge.localSocket, '/run/nova-zmq-bridge/nova-zmq-bridge.sock');
+  // It does not invite a hijack: only root can create entries where the ipc dir goes.
+  const parent = fs.statSync(path.dirname(c.ipcDir));
+  assert.equal(parent.uid, 0);
+  assert.equal(parent.mode & 0o022, 0, 'the parent of the sample ipc dir is writable by group or others');
   // every commented example is itself valid: uncomment them all and load again
   const text = fs.readFileSync(sample, 'utf8').replace(/^# ([a-z_]+ =)/gm, '$1');
   const d = tree({ 'nova.conf': text, 'matchmaker_ring.json': '{}' });
   const all = load([path.join(d, 'nova.conf')]);
   assert.equal(all.ringfile, path.join(d, 'matchmaker_ring.json'));
   assert.equal(all.transportUrl, 'zmq://127.0.0.1:9501');
-  assert.equal(all.bridge.localSocket, '/tmp/nova-zmq-bridge/nova-zmq-bridge.sock');
+  assert.equal(all.bridge.localSocket, '/run/nova-zmq-bridge/nova-zmq-bridge.sock');
   const ring = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'conf', 'matchmaker_ring.json'), 'utf8'));
   assert.deepEqual(ring, { compute: ['127.0.0.1'], scheduler: ['127.0.0.1'] });
 });

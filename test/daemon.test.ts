@@ -40,14 +40,14 @@ afterEach(() => {
 });
 
 describe('Daemon', () => {
-  test('creates a missing ipc dir (mode 0755), forwards, and removes its ipc files on stop', async () => {
+  test('creates a missing ipc dir (mode 0750), forwards, and removes its ipc files on stop', async () => {
     const base = tmp();
     const ipcDir = join(base, 'run', 'openstack');
     const cfg = testConfig({ ipcDir });
     const daemon = new Daemon(cfg, silentLogger());
     await daemon.start();
     try {
-      assert.equal(statSync(ipcDir).mode & 0o777, 0o755 & ~process.umask());
+      assert.equal(statSync(ipcDir).mode & 0o777, 0o750);
       const push = new zmq.Push({ linger: 0 });
       push.connect(`tcp://127.0.0.1:${cfg.port}`);
       const consumer = new zmq.Pull({ linger: 0 });

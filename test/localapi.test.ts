@@ -190,11 +190,21 @@ describe('local API, single host', () => {
     assert.equal(daemon.rpc.waiter.size, 0);
   });
 
-  test('a reply for nobody is counted as orphaned', async () => {
+  test('a reply for a call this connection never received is refused (REPLY_NOT_OWED), counted, and not sent', async () => {
     const c = await client();
+    const refused = daemon.counters.get('security.local.reply_not_owed');
+    const local = daemon.counters.get('sender.local');
     const orphaned = daemon.counters.get('replies.orphaned');
     c.reply(['f'.repeat(32), 'zmq_replies.localhost'], CTX, { result: '1' });
-    await waitFor(() => daemon.counters.get('replies.orphaned') === orphaned + 1, 5000, 'orphan counted');
+    await waitFor(() => daemon.counters.get('security.local.reply_not_owed') === refused + 1, 5000, 'forged reply counted');
+    // With a rid the refusal is answered.
+    await assert.rejects(
+      c.request({ op: 'reply', reply_to: ['e'.repeat(32), 'zmq_replies.localhost'], ctx: CTX, result: '1' }),
+      (e: unknown) => e instanceof LocalApiError && e.code === 'REPLY_NOT_OWED',
+    );
+    assert.equal(daemon.counters.get('localapi.errors.REPLY_NOT_OWED'), 2);
+    assert.equal(daemon.counters.get('sender.local'), local, 'nothing was sent');
+    assert.equal(daemon.counters.get('replies.orphaned'), orphaned);
   });
 
   test('bad requests get INVALID / NO_ROUTE; malformed frames PROTOCOL and a closed connection', async () => {

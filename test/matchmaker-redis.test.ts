@@ -29,7 +29,7 @@ after(async () => {
 
 async function mm(opts: { ttl?: number; freq?: number; port?: number; counters?: Counters; clock?: ManualClock; log?: Logger } = {}) {
   const m = new RedisMatchmaker({
-    redis: { host: '127.0.0.1', port: opts.port ?? server.port, password: null },
+    redis: { host: '127.0.0.1', port: opts.port ?? server.port, password: null, username: null },
     heartbeatFreq: opts.freq ?? 0.3,
     heartbeatTtl: opts.ttl ?? 2,
     log: opts.log ?? silentLogger(),

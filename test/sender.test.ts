@@ -15,7 +15,7 @@ import { Sender } from '../src/sender/sender';
 import { buildCastFrames } from '../src/wire/envelope';
 import { makeIpcDir, removeDir, testConfig, randomPort } from './support/config';
 import { receiveWithin, waitFor } from './support/zmq-helpers';
-import { LocalApiClient, LocalApiError } from './support/localapi-client';
+import { LocalApiClient, LocalApiError, type Delivery } from './support/localapi-client';
 import { loadVectors } from './support/vectors';
 import { ManualClock } from './support/manual-clock';
 
@@ -54,9 +54,18 @@ describe('sender against a legacy-style PULL receiver', () => {
       assert.equal(got.length, 4);
       for (let i = 0; i < 4; i++) assert.ok(got[i]!.equals(castCap[i]!), `cast frame ${i}: ${got[i]} != ${castCap[i]}`);
 
-      // reply to a caller on 127.0.0.1: byte-identical to ring/call's reply
+      // reply to a caller on 127.0.0.1: byte-identical to ring/call's reply. The
+      // call must first be delivered to this connection (only it may answer it).
       const replyCap = vec('ring/call.json').messages[1]!.frames;
       const msgId = replyCap[0]!.toString();
+      const delivered: Delivery[] = [];
+      await c.listen({ topic: 'anchor' }, (dl) => delivered.push(dl));
+      const legacyCaller = new zmq.Push({ linger: 0 });
+      legacyCaller.connect(`tcp://127.0.0.2:${port}`);
+      await legacyCaller.send(vec('ring/call.json').messages[0]!.frames);
+      await waitFor(() => delivered.length === 1, 5000, 'legacy call delivered');
+      legacyCaller.close();
+      assert.deepEqual(delivered[0]!.reply_to, [msgId, 'zmq_replies.127.0.0.1']);
       c.reply([msgId, 'zmq_replies.127.0.0.1'], cp.ctx, { result: '"hello"' });
       const rep = await receiveWithin(pull, 5000);
       for (let i = 0; i < 4; i++) assert.ok(rep[i]!.equals(replyCap[i]!), `reply frame ${i}: ${rep[i]} != ${replyCap[i]}`);

@@ -46,7 +46,8 @@ test('the unit uses what the daemon implements and keeps Node working', () => {
   assert.equal(one('RuntimeDirectory'), 'openstack', 'the default rpc_zmq_ipc_dir, /var/run/openstack');
   assert.equal(one('RuntimeDirectoryPreserve'), 'yes');
   assert.equal(one('RuntimeDirectoryMode'), '2770', 'setgid: files in the ipc dir keep the shared group');
-  assert.equal(one('UMask'), '0007');
+  // Files get their modes explicitly (ipc_mode, local socket 0660); the umask only keeps others out of anything else.
+  assert.equal(one('UMask'), '0027');
   assert.equal(one('ExecReload'), '/bin/kill -HUP $MAINPID');
   assert.equal(s.get('MemoryDenyWriteExecute'), undefined, 'V8 needs writable executable memory');
   assert.match(one('RestrictAddressFamilies') ?? '', /AF_UNIX.*AF_INET.*AF_INET6/);

@@ -19,7 +19,7 @@ import threading
 import time
 import weakref
 
-from . import errors
+from . import errors, peercheck
 from .framing import FrameReader, encode_frame
 from .settings import DEFAULT_CONNECT_TIMEOUT
 
@@ -145,8 +145,11 @@ class LocalConnection:
 
     def __init__(self, path, client_name, connect_timeout=DEFAULT_CONNECT_TIMEOUT,
                  reconnect_min_delay=DEFAULT_RECONNECT_MIN_DELAY,
-                 reconnect_max_delay=DEFAULT_RECONNECT_MAX_DELAY, logger=None):
+                 reconnect_max_delay=DEFAULT_RECONNECT_MAX_DELAY, logger=None,
+                 daemon_user=None):
         self.path = path
+        #: uids the daemon may run as (root, ours, [zmq_bridge] daemon_user): see peercheck.
+        self.trusted_uids = peercheck.trusted_uids(daemon_user)
         self.client_name = client_name
         self.connect_timeout = connect_timeout
         self.reconnect_min_delay = reconnect_min_delay
@@ -218,6 +221,13 @@ class LocalConnection:
         except OSError as exc:
             sock.close()
             raise errors.DaemonUnavailable(self.path, exc.strerror or str(exc)) from None
+        try:
+            # Before the first byte: hello already names this process.
+            peercheck.check_daemon(sock, self.path, self.trusted_uids)
+        except errors.UntrustedDaemon as exc:
+            sock.close()
+            self.log.error("nova-zmq-bridge: %s", exc)
+            raise
         reader = FrameReader()
         backlog = []
         try:
@@ -259,7 +269,10 @@ class LocalConnection:
         sock.sendall(encode_frame(frame))
         while True:
             for i, f in enumerate(backlog):
-                if f.get("rid") == rid and f.get("op") != "deliver":
+                # An error without rid during the handshake is the daemon refusing
+                # this process (LOCAL_PEER_REFUSED) or stopping (SHUTDOWN).
+                if f.get("op") != "deliver" and (f.get("rid") == rid
+                                                 or (f.get("op") == "error" and f.get("rid") is None)):
                     del backlog[i]
                     return f
             data = sock.recv(RECV_CHUNK_BYTES)

@@ -231,8 +231,12 @@ class ZmqBridgeDriver(base.BaseDriver):
         self.bridge_settings = found
         self._call_grace = found.call_grace
         self._accept_timeout = max(found.connect_timeout, settings.DEFAULT_CAST_ACCEPT_TIMEOUT)
-        self._connection = LocalConnection(found.socket_path, CLIENT_NAME,
-                                           connect_timeout=found.connect_timeout)
+        try:
+            self._connection = LocalConnection(found.socket_path, CLIENT_NAME,
+                                               connect_timeout=found.connect_timeout,
+                                               daemon_user=found.daemon_user)
+        except errors.BridgeError as exc:  # an unknown daemon_user
+            raise _translate(exc) from None
 
     # -- helpers ------------------------------------------------------------
 

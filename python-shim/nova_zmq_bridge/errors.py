@@ -27,6 +27,36 @@ class DaemonUnavailable(BridgeError):
             "%s" % (path, reason, START_HINT))
 
 
+class UntrustedDaemon(DaemonUnavailable):
+    """The local socket is not the daemon's: another user owns it or listens on it.
+
+    Nothing was sent. Raised like DaemonUnavailable (the caller sees an
+    unreachable daemon), with its own code and a message that says why.
+    """
+    code = "UNTRUSTED_DAEMON"
+
+    def __init__(self, path, reason):  # pylint: disable=super-init-not-called
+        self.path = path
+        self.reason = reason
+        BridgeError.__init__(
+            self,
+            "refusing to use the local socket %s: %s, which is neither root, this process's "
+            "user, nor [zmq_bridge] daemon_user. Nothing was sent. Another user may have "
+            "put a socket of their own there: check who owns the directory (the daemon "
+            "refuses unsafe directories at start-up), or set daemon_user to the user the "
+            "daemon runs as." % (path, reason))
+
+
+class InvalidDaemonUser(BridgeError):
+    """``[zmq_bridge] daemon_user`` names no user of this machine."""
+    code = "INVALID_OPTION"
+
+    def __init__(self, user):
+        self.user = user
+        super().__init__("[zmq_bridge] daemon_user = %s: no such user on this machine; "
+                         "give the user name or uid the nova-zmq-bridge daemon runs as" % user)
+
+
 class ConnectionLost(BridgeError):
     """The connection to the daemon closed while a request was in flight."""
     code = "CONNECTION_LOST"

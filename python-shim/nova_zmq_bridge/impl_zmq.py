@@ -73,7 +73,8 @@ def _connection(conf):
         conn = _backends.get(found.socket_path)
         if conn is None:
             conn = LocalConnection(found.socket_path, CLIENT_NAME,
-                                   connect_timeout=found.connect_timeout)
+                                   connect_timeout=found.connect_timeout,
+                                   daemon_user=found.daemon_user)
             _backends[found.socket_path] = conn
         return conn
 

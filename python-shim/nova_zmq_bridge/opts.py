@@ -51,12 +51,19 @@ bridge_opts = [
     cfg.FloatOpt("shim_call_grace", default=settings.DEFAULT_CALL_GRACE, min=0,
                  help="Seconds a call waits beyond its timeout for the daemon's answer."
                       + _URL_HELP % (("shim_call_grace",) * 2)),
+    cfg.StrOpt("daemon_user", default=None,
+               help="User (name or uid) the nova-zmq-bridge daemon runs as, when it is "
+                    "neither root nor the service's own user. The shim talks only to a "
+                    "local socket owned by, and served by a process of, root, its own "
+                    "user or this user; anything else is refused before a byte is sent "
+                    "(docs/security.md). Not settable from the transport URL."),
 ]
 
 #: Options a transport URL query parameter may override, by parameter name,
 #: with the nova.conf key each mirrors (for messages).
 _URL_OPTIONS = {opt.name: (opt, "[DEFAULT] " + opt.name) for opt in default_opts}
-_URL_OPTIONS.update({opt.name: (opt, "[%s] %s" % (GROUP, opt.name)) for opt in bridge_opts})
+_URL_OPTIONS.update({opt.name: (opt, "[%s] %s" % (GROUP, opt.name)) for opt in bridge_opts
+                     if opt.name in settings.OVERRIDABLE})
 URL_PARAMETERS = tuple(sorted(_URL_OPTIONS))
 
 

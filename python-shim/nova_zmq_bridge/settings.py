@@ -37,12 +37,14 @@ OVERRIDABLE = ("local_socket", "rpc_zmq_ipc_dir", "shim_connect_timeout", "shim_
 
 
 class Settings(collections.namedtuple("Settings", (
-        "socket_path", "connect_timeout", "call_grace"))):
+        "socket_path", "connect_timeout", "call_grace", "daemon_user"))):
     """What the shim needs to reach its daemon.
 
     ``socket_path``: the local API socket; ``connect_timeout``: seconds to
     connect and have a listener acknowledged; ``call_grace``: seconds a call
-    waits beyond its timeout for the daemon's TIMEOUT answer.
+    waits beyond its timeout for the daemon's TIMEOUT answer;
+    ``daemon_user``: the user the daemon runs as, trusted besides root and
+    the shim's own user (None: only those two).
     """
     __slots__ = ()
 
@@ -88,4 +90,5 @@ def read(conf, overrides=None):
         socket_path=socket_path(value("local_socket", None, GROUP),
                                 value("rpc_zmq_ipc_dir", DEFAULT_IPC_DIR, None)),
         connect_timeout=float(value("shim_connect_timeout", DEFAULT_CONNECT_TIMEOUT, GROUP)),
-        call_grace=float(value("shim_call_grace", DEFAULT_CALL_GRACE, GROUP)))
+        call_grace=float(value("shim_call_grace", DEFAULT_CALL_GRACE, GROUP)),
+        daemon_user=value("daemon_user", None, GROUP) or None)

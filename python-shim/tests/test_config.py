@@ -55,12 +55,12 @@ class SocketPathTest(unittest.TestCase):
     def test_plain_objects_and_unregistered_confs_as_the_legacy_api_passes_them(self):
         self.assertEqual(settings.read(object()), settings.Settings(
             "/var/run/openstack/nova-zmq-bridge.sock", settings.DEFAULT_CONNECT_TIMEOUT,
-            settings.DEFAULT_CALL_GRACE))
+            settings.DEFAULT_CALL_GRACE, None))
         conf = types.SimpleNamespace(
             rpc_zmq_ipc_dir="/tmp/x",
             zmq_bridge=types.SimpleNamespace(shim_connect_timeout=2, shim_call_grace=None))
         self.assertEqual(settings.read(conf), ("/tmp/x/nova-zmq-bridge.sock", 2.0,
-                                               settings.DEFAULT_CALL_GRACE))
+                                               settings.DEFAULT_CALL_GRACE, None))
         conf.zmq_bridge.local_socket = "/run/b.sock"
         self.assertEqual(settings.read(conf).socket_path, "/run/b.sock")
         unregistered = _conf(self)  # a ConfigOpts that never heard of these options
@@ -70,7 +70,7 @@ class SocketPathTest(unittest.TestCase):
     def test_overrides_win_and_the_socket_still_derives_from_the_ipc_dir(self):
         conf = types.SimpleNamespace(rpc_zmq_ipc_dir="/tmp/x")
         got = settings.read(conf, {"rpc_zmq_ipc_dir": "/tmp/y", "shim_call_grace": 0.0})
-        self.assertEqual(got, ("/tmp/y/nova-zmq-bridge.sock", settings.DEFAULT_CONNECT_TIMEOUT, 0.0))
+        self.assertEqual(got, ("/tmp/y/nova-zmq-bridge.sock", settings.DEFAULT_CONNECT_TIMEOUT, 0.0, None))
 
     def test_driver_and_legacy_module_find_the_same_socket(self):
         d = _tmpdir(self)
@@ -96,7 +96,7 @@ class OptionsTest(unittest.TestCase):
                   for g, lst in opts.list_opts()}
         self.assertEqual(groups, {None: ["rpc_zmq_ipc_dir"],
                                   "zmq_bridge": ["local_socket", "shim_connect_timeout",
-                                                 "shim_call_grace"]})
+                                                 "shim_call_grace", "daemon_user"]})
         self.assertEqual(set(opts.URL_PARAMETERS), set(settings.OVERRIDABLE))
 
     def test_driver_registers_its_options_on_its_conf_and_reads_the_file(self):
@@ -139,7 +139,8 @@ class OptionsTest(unittest.TestCase):
         self.assertLess(sample.index("[zmq_bridge]"), sample.index("#local_socket"))
         doc = json.loads(self._generate("--format", "json"))["options"]
         bridge = {o["name"]: o for o in doc["zmq_bridge"]["opts"]}
-        self.assertEqual(sorted(bridge), ["local_socket", "shim_call_grace", "shim_connect_timeout"])
+        self.assertEqual(sorted(bridge), ["daemon_user", "local_socket", "shim_call_grace",
+                                          "shim_connect_timeout"])
         self.assertEqual((bridge["shim_connect_timeout"]["default"],
                           bridge["shim_connect_timeout"]["min"]), (5.0, 0.1))
         self.assertIn("zmq://?local_socket=", bridge["local_socket"]["help"])
@@ -156,7 +157,7 @@ class TransportUrlTest(unittest.TestCase):
         for notification in (False, True):
             driver = _transport(self, conf, url, notification)._driver
             self.assertEqual(driver.bridge_settings,
-                             (d + "/url here.sock", 0.5, 2.0))
+                             (d + "/url here.sock", 0.5, 2.0, None))
             self.assertEqual(driver._connection.connect_timeout, 0.5)
         # The file itself is untouched: a plain zmq:// transport still reads it.
         self.assertEqual(_transport(self, conf, "zmq://")._driver.bridge_settings.socket_path,

@@ -8,6 +8,7 @@ import { tcpEndpoint } from '../wire/endpoints';
 import { systemClock, type Clock } from '../time/clock';
 import { WorkerRegistry } from './registry';
 import { MatchmakerService } from './service';
+import type { SocketSecurity } from '../security/types';
 
 export interface BrokerRoleOptions {
   /** `rpc_zmq_bind_address` resolved (`*` or an IP). */
@@ -25,6 +26,8 @@ export interface BrokerRoleOptions {
   context?: Context;
   /** Time of the registrations' expiry (`matchmaker_heartbeat_ttl` of each client); {@link systemClock} by default. */
   clock?: Clock;
+  /** CURVE + ZAP of both services' sockets; none when absent. */
+  security?: SocketSecurity;
 }
 
 /**
@@ -55,6 +58,7 @@ export class BrokerRole implements LocalSink {
         log: opts.log,
         counters: opts.counters,
         context: opts.context,
+        security: opts.security,
       });
     this.services = [service('broker', opts.brokerPort), service('scheduler', opts.schedulerPort)];
   }

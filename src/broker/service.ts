@@ -4,6 +4,7 @@ import type { Counters } from '../metrics/counters';
 import { parseRequest, type ServiceReply, type ServiceRequest } from '../matchmaker/service-protocol';
 import type { WorkerRegistry } from './registry';
 import { BrokerBindFailedError, BrokerPortInUseError, type BrokerServiceName } from './errors';
+import type { SocketSecurity } from '../security/types';
 
 export interface MatchmakerServiceOptions {
   /** `broker` (`[zmq_bridge] broker_port`) or `scheduler` (`[zmq_bridge] scheduler_port`): names counters, logs, errors. */
@@ -17,6 +18,8 @@ export interface MatchmakerServiceOptions {
   counters: Counters;
   /** The daemon's ZeroMQ context; zeromq.js's global one when absent. */
   context?: Context;
+  /** CURVE + ZAP of the service socket (`[zmq_bridge] security`): only trusted hosts register; none when absent. */
+  security?: SocketSecurity;
 }
 
 /**
@@ -50,6 +53,7 @@ export class MatchmakerService {
   /** Bind; rejects with {@link BrokerPortInUseError} or {@link BrokerBindFailedError}. */
   async start(): Promise<void> {
     const sock = new Router({ linger: 0, ...(this.opts.context ? { context: this.opts.context } : {}) });
+    this.opts.security?.server(sock, 'service');
     try {
       await sock.bind(this.endpoint);
     } catch (err) {

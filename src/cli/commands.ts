@@ -6,11 +6,13 @@ import type { Command } from './command';
 import { statusCommand } from './status';
 import { pingCommand } from './ping';
 import { checkConfigCommand } from './check-config';
+import { keygenCommand } from './keygen';
 
 export const COMMANDS: readonly Command[] = [
   statusCommand,
   pingCommand,
   checkConfigCommand,
+  keygenCommand,
 ];
 
 /** The command named `name`, if any. */

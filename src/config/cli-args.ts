@@ -24,6 +24,8 @@ export const USAGE = `Usage: nova-zmq-bridge [--config-file PATH]... [--config-d
                       (overrides NOVA_ZMQ_BRIDGE_LOG_LEVEL and nova.conf)
   --help, -h          show this help
   --version           show the version
+
+       nova-zmq-bridge keygen NAME [--dir DIR]   write a CURVE key pair (docs/security.md)
 `;
 
 const WITH_VALUE = ['--config-file', '--config-dir', '--log-level'] as const;

@@ -228,6 +228,7 @@ export function loadConfig(opts: LoadConfigOptions): BridgeConfig {
   };
   const localSocket = () => localSocketPath(ipcDir());
   const brokerPort = derivedPort(O.BROKER_PORT_OFFSET, O.OPT_BROKER_PORT);
+  const plaintextPort = derivedPort(O.PLAINTEXT_PORT_OFFSET, O.OPT_PLAINTEXT_PORT);
   const schedulerPort = derivedPort(O.SCHEDULER_PORT_OFFSET, O.OPT_SCHEDULER_PORT);
   const httpPort = derivedPort(O.HTTP_PORT_OFFSET, O.OPT_HTTP_LISTEN as OptionDecl<unknown>);
   const httpListen = (): string => `${O.DEFAULT_HTTP_HOST}:${httpPort()}`;
@@ -236,6 +237,7 @@ export function loadConfig(opts: LoadConfigOptions): BridgeConfig {
   derived.set(O.OPT_LOCAL_SOCKET as OptionDecl<unknown>, localSocket);
   derived.set(O.OPT_BROKER_PORT as OptionDecl<unknown>, () => String(brokerPort()));
   derived.set(O.OPT_SCHEDULER_PORT as OptionDecl<unknown>, () => String(schedulerPort()));
+  derived.set(O.OPT_PLAINTEXT_PORT as OptionDecl<unknown>, () => String(plaintextPort()));
 
   const bind = r.typed(O.OPT_BIND_ADDRESS);
   const bindAddress = resolveBindAddress(bind.value, interfaces(), {
@@ -247,6 +249,9 @@ export function loadConfig(opts: LoadConfigOptions): BridgeConfig {
   const mm = r.typed(O.OPT_MATCHMAKER);
   const ring = r.typed(O.OPT_RINGFILE);
   const ringfile = ring.set && !path.isAbsolute(ring.value) ? path.resolve(path.dirname(ring.set.file), ring.value) : ring.value;
+  // Paths relative to the file that set them, as the ring file.
+  const relPath = (t: Typed<string | null>): string | null =>
+    t.value !== null && t.set && !path.isAbsolute(t.value) ? path.resolve(path.dirname(t.set.file), t.value) : t.value;
 
   return {
     sources: store.sources,
@@ -268,6 +273,7 @@ export function loadConfig(opts: LoadConfigOptions): BridgeConfig {
       host: r.typed(O.OPT_REDIS_HOST).value,
       port: r.typed(O.OPT_REDIS_PORT).value,
       password: r.typed(O.OPT_REDIS_PASSWORD).value,
+      username: r.typed(O.OPT_REDIS_USERNAME).value,
     },
     heartbeatFreq: r.typed(O.OPT_HEARTBEAT_FREQ).value,
     heartbeatTtl: r.typed(O.OPT_HEARTBEAT_TTL).value,
@@ -296,6 +302,13 @@ export function loadConfig(opts: LoadConfigOptions): BridgeConfig {
       brokerRole: r.typed(O.OPT_BROKER_ROLE).value,
       logLevel: r.typed(O.OPT_LOG_LEVEL).value,
       httpListen: r.typed(O.OPT_HTTP_LISTEN, httpListen).value,
+      security: r.typed(O.OPT_SECURITY).value,
+      curveCertificate: relPath(r.typed(O.OPT_CURVE_CERTIFICATE)),
+      curveTrustedDir: relPath(r.typed(O.OPT_CURVE_TRUSTED_DIR)),
+      plaintextPeers: r.typed(O.OPT_PLAINTEXT_PEERS).value,
+      plaintextPort: r.typed(O.OPT_PLAINTEXT_PORT, plaintextPort).value,
+      ipcGroup: r.typed(O.OPT_IPC_GROUP).value,
+      ipcMode: r.typed(O.OPT_IPC_MODE).value,
     },
   };
 }

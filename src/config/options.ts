@@ -11,7 +11,7 @@
  * the reload freeze from these flags; docs.ts renders them.
  * Options of the rest of nova.conf are not read at all.
  */
-import type { MatchmakerKind } from './types';
+import type { MatchmakerKind, SecurityMode } from './types';
 import type { OptName } from './store';
 import type { ConfigField } from './fields';
 import type { TopicFlags } from './types';
@@ -20,6 +20,7 @@ import {
   boolType,
   floatType,
   intType,
+  listType,
   octalModeType,
   optionalStrType,
   portType,
@@ -167,6 +168,14 @@ export const SCHEDULER_PORT_OFFSET = 3;
 export const HTTP_PORT_OFFSET = 4;
 /** Address the HTTP listener binds by default: loopback, so metrics are not exposed unless asked. */
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
+/** Offset from `rpc_zmq_start_port` of the plaintext port: 9501, the legacy nodes' `rpc_zmq_port`. */
+export const PLAINTEXT_PORT_OFFSET = 1;
+/** Security of the tcp transport: plaintext, as the legacy driver. */
+export const DEFAULT_SECURITY: SecurityMode = 'none';
+/** The values of `[zmq_bridge] security`. */
+export const SECURITY_MODES: readonly SecurityMode[] = ['none', 'curve'];
+/** File mode of the ipc socket files (octal 0660: the daemon's user and the ipc group). */
+export const DEFAULT_IPC_MODE = 0o660;
 
 // ---- [DEFAULT] ----
 
@@ -278,6 +287,13 @@ export const OPT_REDIS_PASSWORD = opt<string | null>({
   name: { group: 'matchmaker_redis', key: 'password' }, type: optionalStrType(), default: null, origin: 'legacy',
   fields: ['redis.password'], applies: 'restart', secret: true,
   help: 'Redis password; empty means no AUTH.',
+});
+
+/** `[matchmaker_redis] username` — string, empty/unset = the `default` user; bridge (Redis >= 6 ACL users; the legacy driver knew only the password). */
+export const OPT_REDIS_USERNAME = opt<string | null>({
+  name: { group: 'matchmaker_redis', key: 'username' }, type: optionalStrType(), default: null, origin: 'bridge',
+  fields: ['redis.username'], applies: 'restart',
+  help: 'Redis ACL user (Redis >= 6) authenticated with `password`; empty means the `default` user (password-only AUTH). Anyone who can write the matchmaker keys in Redis steers traffic: give this user only what the matchmaker needs (docs/security.md).',
 });
 
 /** `[DEFAULT] matchmaker_heartbeat_freq` — int seconds >= 1, default {@link DEFAULT_HEARTBEAT_FREQ_S}; legacy (a `[DEFAULT]` option in impl_zmq's matchmaker). */
@@ -434,13 +450,64 @@ export const OPT_HTTP_LISTEN = opt<string | null>({
   help: 'Where the HTTP listener serves Prometheus metrics (`/metrics`) and health (`/livez`, `/readyz`): `HOST:PORT`; empty turns it off. A port already in use is logged and the daemon runs without it.',
 });
 
+/** `[zmq_bridge] security` — `none` or `curve`, default {@link DEFAULT_SECURITY}; bridge. */
+export const OPT_SECURITY = opt<SecurityMode>({
+  name: B('security'), type: strType({ choices: SECURITY_MODES, ignoreCase: true }) as ValueType<SecurityMode>, default: DEFAULT_SECURITY, origin: 'bridge',
+  fields: ['bridge.security'], applies: 'restart',
+  help: 'Security of the tcp transport: `none` (plaintext, as legacy nodes) or `curve` (CurveZMQ encryption, and only hosts whose key is in `curve_trusted_dir` get in). See docs/security.md.',
+});
+
+/** `[zmq_bridge] curve_certificate` — path of this host's secret certificate; bridge. Relative paths are resolved against the file that set it. */
+export const OPT_CURVE_CERTIFICATE = opt<string | null>({
+  name: B('curve_certificate'), type: optionalStrType(), default: null, origin: 'bridge',
+  fields: ['bridge.curveCertificate'], applies: 'restart',
+  help: "This host's secret certificate (`NAME.key_secret`, czmq format, made by `nova-zmq-bridge keygen NAME`), used as CURVE server and client; must not be readable by group or others. Needed when `security = curve`; relative paths are resolved against the directory of the file that set it.",
+});
+
+/** `[zmq_bridge] curve_trusted_dir` — directory of public certificates; bridge. */
+export const OPT_CURVE_TRUSTED_DIR = opt<string | null>({
+  name: B('curve_trusted_dir'), type: optionalStrType(), default: null, origin: 'bridge',
+  fields: ['bridge.curveTrustedDir'], applies: 'restart',
+  help: 'Directory of the public certificates `<rpc_zmq_host>.key` of every trusted host: the only clients let in, and where the sender finds the key of the peer it connects to. Needed when `security = curve`; its contents are re-read on SIGHUP and when they change (a new path needs a restart); relative paths are resolved against the directory of the file that set it.',
+});
+
+/** `[zmq_bridge] plaintext_peers` — list of addresses or names; bridge. */
+export const OPT_PLAINTEXT_PEERS = opt<string[]>({
+  name: B('plaintext_peers'), type: listType(), default: [], defaultText: '(empty)', origin: 'bridge',
+  fields: ['bridge.plaintextPeers'], applies: 'restart',
+  help: 'Migration from legacy nodes, with `security = curve`: legacy peers (IP addresses, or names resolved at start-up) allowed to send in plaintext to the listener on `plaintext_port`, and to which this host sends in plaintext. Empty: no plaintext at all. See docs/security.md for the risk.',
+});
+
+/** `[zmq_bridge] plaintext_port` — port, default `rpc_zmq_start_port` + {@link PLAINTEXT_PORT_OFFSET} (9501); bridge. */
+export const OPT_PLAINTEXT_PORT = opt<number>({
+  name: B('plaintext_port'), type: portType(), default: undefined, defaultText: '`rpc_zmq_start_port + 1` (9501)', origin: 'bridge',
+  fields: ['bridge.plaintextPort'], applies: 'restart',
+  help: "With `plaintext_peers`: the port of this host's plaintext listener, and the receiver port of the legacy peers (their `rpc_zmq_port`); must differ from `rpc_zmq_port`.",
+});
+
+/** `[zmq_bridge] ipc_group` — group name or number; bridge. */
+export const OPT_IPC_GROUP = opt<string | null>({
+  name: B('ipc_group'), type: optionalStrType(), default: null, defaultText: "(unset: the daemon's group)", origin: 'bridge',
+  fields: ['bridge.ipcGroup'], applies: 'restart',
+  help: "Group (name or number) given the ipc dir the daemon creates, the ipc socket files and the local API socket; its members (with the daemon's user and root) may use the local API. The daemon must belong to it.",
+});
+
+/** `[zmq_bridge] ipc_mode` — octal mode, default {@link DEFAULT_IPC_MODE} (0660); bridge. */
+export const OPT_IPC_MODE = opt({
+  name: B('ipc_mode'), type: octalModeType(), default: DEFAULT_IPC_MODE, defaultText: '`0660`', origin: 'bridge',
+  fields: ['bridge.ipcMode'], applies: 'restart',
+  help: "File mode (octal) of the ipc socket files (`zmq_topic_*`) of legacy consumers: the daemon's user and `ipc_group`.",
+});
+
 /** Every declaration, in documentation order. */
 export const ALL_OPTIONS: readonly OptionDecl<unknown>[] = [
   OPT_RPC_BACKEND, OPT_TRANSPORT_URL, OPT_BIND_ADDRESS, OPT_ZMQ_PORT, OPT_ZMQ_START_PORT, OPT_ZMQ_HOST,
   OPT_IPC_DIR, OPT_TOPIC_BACKLOG, OPT_ZMQ_CONTEXTS, OPT_MATCHMAKER, OPT_RINGFILE, OPT_BROKER_IP,
-  OPT_REDIS_HOST, OPT_REDIS_PORT, OPT_REDIS_PASSWORD, OPT_HEARTBEAT_FREQ, OPT_HEARTBEAT_TTL,
+  OPT_REDIS_HOST, OPT_REDIS_PORT, OPT_REDIS_PASSWORD, OPT_REDIS_USERNAME, OPT_HEARTBEAT_FREQ, OPT_HEARTBEAT_TTL,
   OPT_THREAD_POOL_SIZE, OPT_CONN_POOL_SIZE, OPT_CAST_TIMEOUT, OPT_RESPONSE_TIMEOUT, OPT_CONTROL_EXCHANGE,
   OPT_DEBUG, OPT_VERBOSE, OPT_COMPUTE_TOPIC, OPT_CONSOLE_TOPIC, OPT_SCHEDULER_TOPIC, OPT_VOLUME_TOPIC,
   OPT_NETWORK_TOPIC, OPT_VSA_TOPIC, OPT_LOCAL_SOCKET, OPT_LOCAL_SOCKET_MODE, OPT_REPLY_HOLD, OPT_FANOUT_HOLD,
   OPT_BROKER_PORT, OPT_SCHEDULER_PORT, OPT_BROKER_ROLE, OPT_LOG_LEVEL, OPT_HTTP_LISTEN,
+  OPT_SECURITY, OPT_CURVE_CERTIFICATE, OPT_CURVE_TRUSTED_DIR, OPT_PLAINTEXT_PEERS, OPT_PLAINTEXT_PORT,
+  OPT_IPC_GROUP, OPT_IPC_MODE,
 ] as readonly OptionDecl<unknown>[];

@@ -32,6 +32,12 @@ export interface FrozenConfig {
 
 const label = (d: OptionDecl<unknown>): string => `[${d.name.group}] ${d.name.key}`;
 
+/** Equal values: list options (arrays of strings) compare item by item, the rest with Object.is. */
+function same(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+  return Object.is(a, b);
+}
+
 /** Restart-only options, computed once from their declarations. */
 const RESTART_ONLY: readonly OptionDecl<unknown>[] = ALL_OPTIONS.filter((d) => d.needsRestart);
 
@@ -53,7 +59,7 @@ export function freezeRestartOptions(running: BridgeConfig, configured: BridgeCo
     let first: ConfigField | null = null;
     for (const f of d.fields) {
       const before = getField(running, f);
-      if (first === null && !Object.is(before, getField(configured, f))) first = f;
+      if (first === null && !same(before, getField(configured, f))) first = f;
       setField(config, f, before);
     }
     if (first !== null) {

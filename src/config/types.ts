@@ -23,7 +23,12 @@ export interface RedisConfig {
   port: number;
   /** `[matchmaker_redis] password` — empty string / unset means no AUTH. */
   password: string | null;
+  /** `[matchmaker_redis] username` — Redis ACL user (Redis >= 6) authenticated with `password`; unset means the `default` user. */
+  username: string | null;
 }
+
+/** `[zmq_bridge] security`: `none` (plaintext, as the legacy driver) or `curve` (CurveZMQ + ZAP allow-list). */
+export type SecurityMode = 'none' | 'curve';
 
 /** Values of the seed's topic flags (`compute_topic`, ...). */
 export interface TopicFlags {
@@ -55,6 +60,20 @@ export interface BridgeSettings {
   logLevel: string | null;
   /** `[zmq_bridge] http_listen` — `HOST:PORT` of the metrics and health listener (normalized text), or null when off (default `127.0.0.1:<rpc_zmq_start_port + 4>`). */
   httpListen: string | null;
+  /** `[zmq_bridge] security` — `none` (default) or `curve`. */
+  security: SecurityMode;
+  /** `[zmq_bridge] curve_certificate` — this host's secret certificate (`NAME.key_secret`, czmq format); null when unset. */
+  curveCertificate: string | null;
+  /** `[zmq_bridge] curve_trusted_dir` — directory of the trusted hosts' public certificates `<rpc_zmq_host>.key`; null when unset. */
+  curveTrustedDir: string | null;
+  /** `[zmq_bridge] plaintext_peers` — legacy peers (addresses or names) allowed in plaintext while security is `curve`; empty = none. */
+  plaintextPeers: string[];
+  /** `[zmq_bridge] plaintext_port` — port of the plaintext listener for legacy peers, and of the legacy peers' receivers (default rpc_zmq_start_port + 1 = 9501). */
+  plaintextPort: number;
+  /** `[zmq_bridge] ipc_group` — group (name or number) of the ipc dir, ipc files and local API socket, also allowed to use the local API; null = the daemon's own group. */
+  ipcGroup: string | null;
+  /** `[zmq_bridge] ipc_mode` — octal file mode of the ipc socket files (default 0o660). */
+  ipcMode: number;
 }
 
 export interface BridgeConfig {

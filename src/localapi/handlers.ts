@@ -19,6 +19,7 @@ import { CallLatency, type CallLabels } from '../metrics/call-latency';
 import { methodOf } from '../metrics/labels';
 import { systemClock, type Clock } from '../time/clock';
 import { NoRouteError, StatusUnavailableError } from './errors';
+import { ReplyNotOwedError } from '../security/errors';
 import {
   DAEMON_VERSION,
   isRejected,
@@ -116,9 +117,9 @@ export class LocalApi {
         case 'notify':
           return await this.notify(s, r);
         case 'reply':
-          return this.reply(r);
+          return this.reply(s, r);
         case 'heartbeat':
-          return this.heartbeat(r);
+          return this.heartbeat(s, r);
         case 'stats':
           return s.ok(r.rid, { counters: this.d.counters.snapshot() });
         case 'status':
@@ -221,14 +222,16 @@ export class LocalApi {
     new Call(this.callParts, s, spec).start([{ topic: directedTopic(base, server), host: r.host }]);
   }
 
-  private reply(r: ReplyRequest): void {
+  private reply(s: Session, r: ReplyRequest): void {
     const [msgId, topic] = r.replyTo;
+    if (!s.mayAnswer(r.replyTo, 'reply')) throw new ReplyNotOwedError(msgId, 'reply');
     const host = replyTopicHost(topic)!;
     this.d.sender.submit(host, buildReplyFrames(msgId, topic, r.ctx, r.outcome), { topic, msgId, kind: 'reply' }).catch(() => this.d.counters.inc('localapi.reply.failed'));
   }
 
-  private heartbeat(r: HeartbeatRequest): void {
+  private heartbeat(s: Session, r: HeartbeatRequest): void {
     const [msgId, topic] = r.replyTo;
+    if (!s.mayAnswer(r.replyTo, 'heartbeat')) throw new ReplyNotOwedError(msgId, 'heartbeat');
     const host = replyTopicHost(topic)!;
     this.d.sender.submit(host, buildHeartbeatFrames(msgId, topic), { topic, msgId, kind: 'heartbeat' }).catch(() => this.d.counters.inc('localapi.heartbeat.failed'));
   }

@@ -3,6 +3,13 @@
  * connection, frames decoded and handed to {@link LocalApi}. At start a stale
  * socket file (nobody answers on it) is removed; a live one means another
  * daemon owns it and start-up is refused.
+ *
+ * Who gets in (docs/security.md): the socket's directory must be one only
+ * the daemon's user (and root, and the ipc group) can change, the socket
+ * gets the ipc group and `local_socket_mode`, and each connecting process's
+ * kernel credentials (SO_PEERCRED) must be root, the daemon's user or a
+ * member of the ipc group; anyone else is answered LOCAL_PEER_REFUSED and
+ * disconnected before a byte of theirs is read.
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { chmod, mkdir, unlink, lstat } from 'node:fs/promises';
@@ -15,9 +22,15 @@ import type { LocalApi } from './handlers';
 import { errorAnswer, type ErrorAnswer } from './protocol';
 import type { ListenerRegistry } from './registry';
 import { Session } from './session';
+import { applyFileAccess, type FileAccess } from '../security/file-access';
+import { checkDirectory, type Trust } from '../security/file-safety';
+import { LocalPeerRefusedError } from '../security/errors';
+import type { LocalAccess, AccessVerdict } from '../security/local-access';
 
 /** How long to wait for an existing socket file to answer before calling it stale, in milliseconds. */
 export const DEFAULT_PROBE_TIMEOUT_MS = 1_000;
+/** Milliseconds a refused connection gets to read its LOCAL_PEER_REFUSED before it is cut. */
+export const DEFAULT_REFUSE_GRACE_MS = 200;
 
 export interface LocalApiServerOptions {
   /** `[zmq_bridge] local_socket`. */
@@ -29,7 +42,19 @@ export interface LocalApiServerOptions {
   /** The local API's component logger. */
   log: Logger;
   counters: Counters;
+  /** Who may connect (checked on every connection); anyone who can open the socket when absent. */
+  access?: LocalAccess;
+  /** Group and mode of the socket file (the ipc group, `mode`); only `mode` when absent. */
+  socketAccess?: FileAccess;
+  /** Who may own and write the socket's directory; unchecked when absent. */
+  dirTrust?: Trust;
 }
+
+/** How the safety check names the local API socket's directory. */
+const SOCKET_DIR_ROLE = {
+  what: "the local API socket's directory ([zmq_bridge] local_socket)",
+  risk: 'put their own socket in its place and read (and answer) every call the shims send',
+};
 
 /** True when something accepts connections on the unix socket `path`. */
 function probe(path: string, ms = DEFAULT_PROBE_TIMEOUT_MS): Promise<boolean> {
@@ -80,6 +105,7 @@ export class LocalApiServer {
     } catch (err) {
       throw new LocalSocketFailedError(path, err);
     }
+    if (this.opts.dirTrust) checkDirectory(dirname(path), this.opts.dirTrust, SOCKET_DIR_ROLE);
     const exists = await lstat(path).then(
       () => true,
       () => false,
@@ -96,7 +122,8 @@ export class LocalApiServer {
     });
     server.on('error', (err) => this.log.error({ err, path }, 'local API server error'));
     try {
-      await chmod(path, this.opts.mode);
+      if (this.opts.socketAccess) await applyFileAccess(path, this.opts.socketAccess);
+      else await chmod(path, this.opts.mode);
     } catch (err) {
       server.close();
       throw new LocalSocketFailedError(path, err);
@@ -106,8 +133,17 @@ export class LocalApiServer {
   }
 
   private accept(sock: Socket): void {
+    let creds = null;
+    if (this.opts.access) {
+      const verdict = this.opts.access.check(sock);
+      if (!verdict.ok) {
+        this.refusePeer(sock, verdict);
+        return;
+      }
+      creds = verdict.creds;
+    }
     const id = this.nextId++;
-    const session = new Session(id, sock, { log: this.log, counters: this.counters });
+    const session = new Session(id, sock, { log: this.log, counters: this.counters, creds });
     this.sessions.set(id, session);
     this.counters.inc('localapi.sessions.opened');
     const decoder = new FrameDecoder();
@@ -128,6 +164,18 @@ export class LocalApiServer {
     });
     sock.on('error', (err) => this.log.debug({ err, session: id }, 'local API connection error'));
     sock.on('close', () => this.closed(session));
+  }
+
+  /** Answer LOCAL_PEER_REFUSED and hang up, reading nothing the process sent. */
+  private refusePeer(sock: Socket, verdict: Extract<AccessVerdict, { ok: false }>): void {
+    this.counters.inc('security.local.refused');
+    const c = verdict.creds;
+    this.log.warn({ peer_pid: c?.pid, peer_uid: c?.uid, peer_gid: c?.gid, why: verdict.why }, 'local API connection refused');
+    sock.on('error', () => undefined);
+    sock.pause();
+    const who = c ? `pid ${c.pid} (uid ${c.uid}, gid ${c.gid})` : 'a process whose credentials cannot be read';
+    sock.end(encodeFrame(errorAnswer(undefined, new LocalPeerRefusedError(who))));
+    setTimeout(() => sock.destroy(), DEFAULT_REFUSE_GRACE_MS).unref();
   }
 
   private closed(s: Session): void {

@@ -13,6 +13,8 @@ import type { Call, CallOwner } from './call';
 import { encodeFrame } from './framing';
 import { errorAnswer, errorCode, replyAnswer, type DaemonFrame, type Delivery, type OkFields } from './protocol';
 import type { ListenerOwner } from './registry';
+import { ReplyLedger } from '../security/reply-ledger';
+import type { PeerCredentials } from '../security/peer-credentials';
 
 /** Bytes queued towards a shim beyond which deliveries to it are dropped (and counted): a stuck shim must not eat the daemon's memory. */
 export const DEFAULT_SESSION_MAX_BACKLOG_BYTES = 256 * 1024 * 1024;
@@ -29,13 +31,19 @@ export interface SessionOptions {
   counters: Counters;
   /** Default {@link DEFAULT_SESSION_MAX_BACKLOG_BYTES}. */
   maxBacklogBytes?: number;
+  /** Who connected (SO_PEERCRED), when the server checked it. */
+  creds?: PeerCredentials | null;
 }
 
 export class Session implements ListenerOwner, CallOwner {
   /** The shim's process id and client name, from `hello`. */
   shimPid: number | null = null;
   client: string | null = null;
+  /** The connecting process's credentials (kernel-provided), or null when unchecked. */
+  readonly creds: PeerCredentials | null;
   private readonly calls = new Set<Call>();
+  /** Calls delivered to this connection and not yet answered: the only ones it may reply to. */
+  private readonly owed: ReplyLedger;
   private closed = false;
   private readonly log: Logger;
   private readonly counters: Counters;
@@ -49,6 +57,8 @@ export class Session implements ListenerOwner, CallOwner {
     this.log = opts.log;
     this.counters = opts.counters;
     this.maxBacklog = opts.maxBacklogBytes ?? DEFAULT_SESSION_MAX_BACKLOG_BYTES;
+    this.creds = opts.creds ?? null;
+    this.owed = new ReplyLedger(opts.counters);
   }
 
   get isClosed(): boolean {
@@ -93,7 +103,24 @@ export class Session implements ListenerOwner, CallOwner {
   }
 
   deliver(frame: Delivery): void {
+    if (frame.reply_to) this.owed.owe(frame.reply_to[0], frame.reply_to[1]);
     this.write(frame);
+  }
+
+  /**
+   * Whether this connection may answer the call `replyTo` (it was delivered
+   * here and not answered yet); a `reply` settles it, a `heartbeat` does
+   * not. A refusal is counted and logged: only the process that received a
+   * call may complete it.
+   */
+  mayAnswer(replyTo: readonly [string, string], op: 'reply' | 'heartbeat'): boolean {
+    if (this.owed.owes(replyTo[0], replyTo[1], op === 'reply')) return true;
+    this.counters.inc('security.local.reply_not_owed');
+    this.log.warn(
+      { session: this.id, shim_pid: this.shimPid, peer_pid: this.creds?.pid, peer_uid: this.creds?.uid, op, msg_id: replyTo[0].slice(0, 64), topic: replyTo[1].slice(0, 255) },
+      `${op} refused: that call was not delivered to this connection`,
+    );
+    return false;
   }
 
   /** Keep `call` until it is answered; false (nothing kept) once the connection is closed. */
@@ -123,6 +150,7 @@ export class Session implements ListenerOwner, CallOwner {
   /** The connection is gone: write nothing more and cancel the calls still waiting. */
   close(why: string): void {
     this.closed = true;
+    this.owed.clear();
     const calls = [...this.calls];
     this.calls.clear();
     for (const c of calls) c.cancel(why);

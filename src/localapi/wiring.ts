@@ -18,6 +18,9 @@ import { LocalApi } from './handlers';
 import { ListenerRegistry } from './registry';
 import { LocalApiServer } from './server';
 import type { CallLatency } from '../metrics/call-latency';
+import type { Security } from '../security/security';
+import { LocalAccess } from '../security/local-access';
+import { peerCredentialReader } from '../security/peer-credentials';
 
 export interface RpcPartsOptions {
   config: BridgeConfig;
@@ -36,6 +39,12 @@ export interface RpcPartsOptions {
   status?: () => DaemonStatus;
   /** Histogram of call latencies (default: the local API's own). */
   callLatency?: CallLatency;
+  /**
+   * The daemon's security layer: CURVE keys of the peer connections, and
+   * who may use the local API (peer credentials, socket group and mode, a
+   * safe socket directory). Without it, anyone who can open the socket.
+   */
+  security?: Security;
 }
 
 export interface RpcParts {
@@ -53,7 +62,8 @@ export interface RpcParts {
 export function buildRpcParts(o: RpcPartsOptions): RpcParts {
   const { config, counters } = o;
   const clock = o.clock ?? systemClock;
-  const sender = new Sender({ config, log: o.logger('sender'), counters, local: o.local, context: o.context, pool: o.pool, clock });
+  const sec = o.security;
+  const sender = new Sender({ config, log: o.logger('sender'), counters, local: o.local, context: o.context, pool: o.pool, clock, security: sec });
   const waiter = new ReplyWaiter({ log: o.logger('reply-waiter'), counters, clock });
   const registry = new ListenerRegistry({ host: config.host, matchmaker: o.matchmaker, log: o.logger('listeners'), counters });
   const api = new LocalApi({ config, matchmaker: o.matchmaker, sender, waiter, registry, counters, log: o.logger('localapi'), status: o.status, clock, callLatency: o.callLatency });
@@ -64,6 +74,10 @@ export function buildRpcParts(o: RpcPartsOptions): RpcParts {
     registry,
     log: o.logger('localapi'),
     counters,
+    // Loads the peer-credential call now: a daemon that cannot check who connects does not start.
+    access: sec ? new LocalAccess(sec.localPolicy, peerCredentialReader()) : undefined,
+    socketAccess: sec?.localSocketAccess,
+    dirTrust: sec?.trust,
   });
   return {
     sender,

@@ -12,6 +12,7 @@ import { MatchmakerConfigError, MatchmakerNotBuiltError } from './errors';
 import { BrokerMatchmaker } from './broker';
 import { TopicSchedulerMatchmaker } from './topic-scheduler';
 import type { Clock } from '../time/clock';
+import type { SocketSecurity } from '../security/types';
 
 /** What every matchmaker may need besides the configuration. */
 export interface MatchmakerDeps {
@@ -26,6 +27,8 @@ export interface MatchmakerDeps {
   context?: Context;
   /** Time of heartbeats, probes, request deadlines and the ring's reload debounce; the system clock when absent. */
   clock?: Clock;
+  /** CURVE keys of the broker / topic scheduler clients (`[zmq_bridge] security`); none when absent. */
+  security?: SocketSecurity;
 }
 
 /**
@@ -62,6 +65,7 @@ export function createMatchmaker(config: BridgeConfig, deps: MatchmakerDeps): Ma
         counters: deps.counters,
         context: deps.context,
         clock: deps.clock,
+        security: deps.security,
       });
     case 'topic_scheduler':
       return new TopicSchedulerMatchmaker({
@@ -73,6 +77,7 @@ export function createMatchmaker(config: BridgeConfig, deps: MatchmakerDeps): Ma
         counters: deps.counters,
         context: deps.context,
         clock: deps.clock,
+        security: deps.security,
       });
     default:
       throw new MatchmakerNotBuiltError(config.matchmaker, config.matchmakerRaw);

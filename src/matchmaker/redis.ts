@@ -48,7 +48,10 @@ function newClient(redis: RedisConfig, reconnectMs: number) {
       connectTimeout: DEFAULT_REDIS_CONNECT_TIMEOUT_MS,
       reconnectStrategy: () => reconnectMs,
     },
+    // AUTH [username] password on every (re)connect; an ACL user without a
+    // password cannot be authenticated, so the username alone is not sent.
     password: redis.password ? redis.password : undefined,
+    username: redis.password && redis.username ? redis.username : undefined,
     // Fail commands at once while disconnected, so lookups fall back to
     // the last good view instead of queueing behind a dead connection.
     disableOfflineQueue: true,

@@ -6,6 +6,7 @@ import type { ServiceReply, ServiceRequest } from './service-protocol';
 import { MatchmakerServiceRefusedError, MatchmakerServiceUnavailableError } from './errors';
 import { every } from './periodic';
 import type { MatchmakerStatus } from './types';
+import type { SocketSecurity } from '../security/types';
 
 /** Longest wait for any answer of the broker / topic scheduler service (ms). */
 export const DEFAULT_SERVICE_REQUEST_TIMEOUT_MS = 2000;
@@ -28,6 +29,14 @@ export interface ServiceClientOptions {
   context?: Context;
   /** Time of the request deadlines; {@link systemClock} by default. */
   clock?: Clock;
+  /** CURVE client keys for the service's host (`[zmq_bridge] security`); none by default. */
+  security?: SocketSecurity;
+}
+
+/** The host of a `tcp://<host>:<port>` endpoint (IPv6 brackets removed): whose key the client needs. */
+function endpointHost(endpoint: string): string {
+  const m = /^tcp:\/\/(?:\[([^\]]+)\]|([^:]+)):\d+$/.exec(endpoint);
+  return m ? (m[1] ?? m[2]!) : endpoint;
 }
 
 /**
@@ -67,6 +76,13 @@ export class ServiceClient {
       sendHighWaterMark: 1000,
       ...(this.opts.context ? { context: this.opts.context } : {}),
     });
+    try {
+      // Throws PeerKeyMissingError when the service host's key is not trusted: the daemon does not start.
+      this.opts.security?.client(sock, endpointHost(this.endpoint), 'service');
+    } catch (err) {
+      sock.close();
+      throw err;
+    }
     sock.connect(this.endpoint);
     this.sock = sock;
     this.loop = this.receive(sock);
@@ -150,6 +166,8 @@ export interface RegisteringOptions {
   context?: Context;
   /** Time of probes, heartbeats and request deadlines; {@link systemClock} by default. */
   clock?: Clock;
+  /** CURVE client keys for the service's host; none by default. */
+  security?: SocketSecurity;
 }
 
 /**
@@ -183,6 +201,7 @@ export class RegisteringClient {
       timeoutMs: opts.requestTimeoutMs,
       context: opts.context,
       clock: this.clock,
+      security: opts.security,
     });
   }
 

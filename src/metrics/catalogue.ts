@@ -35,7 +35,7 @@ export type CounterUnit =
   | 'bytes';
 
 /** The pino `component` of the code that moves the counter. */
-export type CounterComponent = 'receiver' | 'sender' | 'reply-waiter' | 'localapi' | 'listeners' | 'matchmaker' | 'broker-role' | 'control' | 'http' | 'systemd' | 'metrics';
+export type CounterComponent = 'receiver' | 'sender' | 'reply-waiter' | 'localapi' | 'listeners' | 'matchmaker' | 'broker-role' | 'control' | 'http' | 'systemd' | 'security' | 'metrics';
 
 export interface CounterSpec {
   readonly unit: CounterUnit;
@@ -119,8 +119,16 @@ export const LOCAL_API_ERROR_CODES = [
   'MATCHMAKER_SERVICE_UNAVAILABLE',
   'MATCHMAKER_SERVICE_REFUSED',
   'UNAVAILABLE',
+  'PEER_KEY_MISSING',
+  'REPLY_NOT_OWED',
   'unknown',
 ] as const;
+
+/** Why the ZAP handler refused a connection: `DenialReason` of security/zap-handler.ts. */
+export const DENIAL_REASONS = ['untrusted_key', 'not_curve', 'address_not_listed', 'unknown_domain', 'malformed'] as const;
+
+/** Kinds of failed handshake seen by the socket monitor: `HandshakeFailure` of security/handshake-monitor.ts. */
+export const HANDSHAKE_FAILURES = ['protocol', 'auth', 'other'] as const;
 
 /** Matchmakers that are clients of a broker-role daemon's services (`service` of service-client.ts). */
 export const SERVICE_CLIENTS = ['broker', 'topic_scheduler'] as const;
@@ -517,6 +525,65 @@ export const COUNTER_CATALOGUE = {
     unit: 'errors', component: 'systemd',
     counts: 'Messages to systemd (`$NOTIFY_SOCKET`: READY, STATUS, WATCHDOG, STOPPING) that could not be sent.',
     action: 'A missed WATCHDOG=1 gets the daemon restarted: check the warning log line (socket path, error).',
+  },
+  // security: CURVE, ZAP, the trusted keys, the local API's peers (docs/security.md)
+  'security.zap.allowed': {
+    unit: 'connections', component: 'security',
+    counts: 'Connections the ZAP handler let in (a trusted CURVE key, or a listed plaintext legacy address).',
+  },
+  'security.denied.{reason}': {
+    unit: 'connections', component: 'security', vars: { reason: DENIAL_REASONS },
+    counts: 'Connection attempts the ZAP handler refused, by reason: a CURVE key not in `curve_trusted_dir` (`untrusted_key`), a non-CURVE client at a CURVE door (`not_curve`), a plaintext peer address not in `plaintext_peers` (`address_not_listed`), or a request it could not read.',
+    action: 'The warning log line names the peer address and its Z85 key: add the key to the trusted directory if the host is yours, otherwise someone is knocking.',
+  },
+  'security.handshake_failed.{kind}': {
+    unit: 'connections', component: 'security', vars: { kind: HANDSHAKE_FAILURES },
+    counts: 'Failed handshakes on a secured socket, from its monitor: `protocol` (a plaintext client, or one without this host\'s public key), `auth` (refused by the ZAP handler, also counted in `security.denied.*`), `other` (e.g. no ZAP handler: everyone refused).',
+    action: 'A peer that keeps failing reconnects every few hundred ms: the warning log line says what it lacks (CURVE, or this host\'s current key).',
+  },
+  'security.peer_key_missing': {
+    unit: 'messages', component: 'security',
+    counts: 'Messages (casts, calls, replies) not sent because the peer\'s public certificate `<host>.key` is not in `curve_trusted_dir` (answered `PEER_KEY_MISSING`).',
+    action: 'The error log line names the file expected: copy the host\'s public certificate there, or list the host in `plaintext_peers` if it is a legacy node.',
+  },
+  'security.trusted.reloaded': {
+    unit: 'reloads', component: 'security',
+    counts: 'Reloads of the trusted-keys directory (SIGHUP, or a change in it).',
+  },
+  'security.trusted.reload_failed': {
+    unit: 'reloads', component: 'security',
+    counts: 'Reloads of the trusted-keys directory refused (unreadable, or writable by others); the previous keys stay in force.',
+    action: 'The error log line says what is wrong with the directory.',
+  },
+  'security.trusted.bad_files': {
+    unit: 'errors', component: 'security',
+    counts: 'Files `*.key` of the trusted-keys directory that are not valid public certificates; skipped (their host is not trusted).',
+    action: 'The warning log line names the file: replace it with the host\'s `NAME.key` from `nova-zmq-bridge keygen`.',
+  },
+  'security.plaintext.received': {
+    unit: 'messages', component: 'security',
+    counts: 'Messages received from listed legacy peers on the plaintext listener (`plaintext_port`).',
+    action: 'Migration traffic: when it stays at 0, the legacy nodes are gone and `plaintext_peers` can be emptied.',
+  },
+  'security.local.refused': {
+    unit: 'connections', component: 'security',
+    counts: 'Local API connections refused because the connecting process is neither root, the daemon\'s user, nor in `ipc_group` (SO_PEERCRED).',
+    action: 'The warning log line has its pid and uid: add the service\'s user to `ipc_group` if it is yours.',
+  },
+  'security.local.reply_not_owed': {
+    unit: 'replies', component: 'security',
+    counts: 'Local API `reply` and `heartbeat` ops refused because the call was not delivered to that connection (a forged reply, or one sent after its connection closed).',
+    action: 'The warning log line names the process: a process answering calls it never received is misbehaving or hostile.',
+  },
+  'security.local.owed_evicted': {
+    unit: 'calls', component: 'security',
+    counts: 'Calls a connection never answered, forgotten because it owed more than `DEFAULT_MAX_OWED_REPLIES` (security/reply-ledger.ts); a later reply to one is refused.',
+    action: 'A shim server that never replies to calls: look at its service.',
+  },
+  'security.ipc.access_failed': {
+    unit: 'errors', component: 'security',
+    counts: 'ipc socket files whose group or mode (`ipc_group`, `ipc_mode`) could not be set after binding.',
+    action: 'The daemon must belong to `ipc_group`; the error log line names the file.',
   },
 
   // the counters themselves

@@ -117,6 +117,18 @@ export const PROMETHEUS_MAP: { readonly [P in CounterPattern]: MetricMapping } =
   'control.unknown_method': m('control_unknown_methods_total'),
   'control.bad_request': refused('control_bad_request'),
   'control.reply_failed': dropped('control_reply_failed'),
+  'security.zap.allowed': m('auth_allowed_total'),
+  'security.denied.{reason}': m('auth_denied_total'),
+  'security.handshake_failed.{kind}': m('auth_handshake_failures_total'),
+  'security.peer_key_missing': refused('peer_key_missing'),
+  'security.trusted.reloaded': m('auth_trusted_reloads_total', { result: 'ok' }),
+  'security.trusted.reload_failed': m('auth_trusted_reloads_total', { result: 'refused' }),
+  'security.trusted.bad_files': m('auth_trusted_bad_files_total'),
+  'security.plaintext.received': m('plaintext_legacy_messages_total'),
+  'security.local.refused': m('localapi_connections_refused_total'),
+  'security.local.reply_not_owed': refused('reply_not_owed'),
+  'security.local.owed_evicted': m('localapi_owed_replies_evicted_total'),
+  'security.ipc.access_failed': m('ipc_access_failures_total'),
   'broker.forwarded': m('broker_forwarded_total'),
   'broker.no_worker': dropped('no_worker'),
   'broker.forward_failed': m('broker_forward_failures_total'),
@@ -133,10 +145,11 @@ export const PROMETHEUS_MAP: { readonly [P in CounterPattern]: MetricMapping } =
  * their counter's own text from the catalogue).
  */
 export const SHARED_METRIC_HELP: Readonly<Record<string, string>> = {
+  [METRIC_PREFIX + 'auth_trusted_reloads_total']: 'Reloads of the trusted-keys directory (`curve_trusted_dir`), by result: ok, or refused (the previous keys stay in force).',
   [METRIC_PREFIX + 'messages_dropped_total']:
     'Messages lost, by reason: topic backlog full, ipc outlet or send failure, stopped, fanout nobody heard, orphaned reply, unclaimed heartbeat, not handed to a peer in time, shim not reading, no broker worker.',
   [METRIC_PREFIX + 'messages_refused_total']:
-    'Messages refused at the door, by reason: malformed input from the network (too few frames, unknown style, unusable topic), no route for a shim\'s message, a peer\'s send queue full.',
+    'Messages refused at the door, by reason: malformed input from the network (too few frames, unknown style, unusable topic), no route for a shim\'s message, a peer\'s send queue full, no trusted key for the peer (CURVE), a shim reply for a call it was not given, an unreadable message to the control endpoint.',
   [METRIC_PREFIX + 'sender_handed_over_total']: 'Messages handed over by the sender: to ZeroMQ for a peer (`path="tcp"`), or short-circuited into this host\'s receiver (`path="local"`).',
   [METRIC_PREFIX + 'rpc_client_timeouts_total']: 'Calls of shims answered TIMEOUT: no reply within the timeout, or the callee\'s call-monitor heartbeats missed.',
   [METRIC_PREFIX + 'matchmaker_ring_reloads_total']: 'Ring file loads, by result: ok, or refused (the previous ring stays in force).',

@@ -2,4 +2,4 @@ export { Receiver, outletSettings, type ReceiverOptions, type RefusalProblem } f
 export type { InboundMessage, LocalSink } from './sink';
 export { InboundRouter, STAGE_ORDER, type StageName, type ClaimStage, type ForwardStage, type StageHandler, type InboundRouterOptions } from './router';
 export { StartupError, PortInUseError, BindFailedError, IpcDirUnwritableError, StageTakenError } from './errors';
-export { prepareIpcDir, DEFAULT_IPC_DIR_MODE } from './ipc-dir';
+export { prepareIpcDir, DEFAULT_IPC_DIR_MODE, IPC_DIR_ROLE, type IpcDirOwnership } from './ipc-dir';

@@ -16,6 +16,7 @@ import type { Clock } from '../time/clock';
 import { ipcFileName, type TopicKind } from '../wire/topic';
 import { ipcEndpoint, ipcPath } from '../wire/endpoints';
 import { Fifo } from './queue';
+import { applyFileAccess, type FileAccess } from '../security/file-access';
 
 /** Send high-water mark of each ipc socket, in messages (libzmq's default is 1000). */
 export const DEFAULT_IPC_SEND_HWM = 1_000;
@@ -70,6 +71,8 @@ export interface OutletDeps {
   clock: Clock;
   /** Shared by all outlets of a receiver. */
   tally: QueueTally;
+  /** Group and mode of the ipc socket file once bound; the umask's when absent. */
+  fileAccess?: FileAccess;
   /** Called when the outlet could not bind, so the next message creates a fresh one. */
   onFailed(outlet: Outlet): void;
 }
@@ -118,6 +121,13 @@ export abstract class Outlet {
         if (this.closed) return;
         this.bound = true;
         this.log.debug({ topic: this.name }, 'ipc outlet bound');
+        // The ipc dir (mode 0750, ipc group) keeps others out meanwhile.
+        if (this.deps.fileAccess) {
+          applyFileAccess(this.path, this.deps.fileAccess).catch((err: unknown) => {
+            this.deps.counters.inc('security.ipc.access_failed');
+            this.log.error({ err, path: this.path }, 'cannot set the group and mode of an ipc socket file (ipc_group, ipc_mode)');
+          });
+        }
         this.afterBind();
         this.pump();
       },

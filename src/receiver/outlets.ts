@@ -18,6 +18,7 @@ import { DirectOutlet } from './direct-outlet';
 import { FanoutOutlet } from './fanout-outlet';
 import { ReplyOutlet } from './reply-outlet';
 import type { ForwardStage } from './router';
+import type { FileAccess } from '../security/file-access';
 
 export interface OutletsOptions {
   settings: OutletSettings;
@@ -28,6 +29,8 @@ export interface OutletsOptions {
   context?: zmq.Context;
   /** Time for the holds, the draining window and the shutdown drain (default: the system clock). */
   clock?: Clock;
+  /** Group and mode of each ipc socket file once bound; the umask's when absent. */
+  fileAccess?: FileAccess;
 }
 
 export class Outlets implements ForwardStage {
@@ -41,6 +44,7 @@ export class Outlets implements ForwardStage {
   private readonly log: Logger;
   private readonly context?: zmq.Context;
   private readonly clock: Clock;
+  private readonly fileAccess?: FileAccess;
   private readonly tally: QueueTally = { bytes: 0 };
 
   constructor(opts: OutletsOptions) {
@@ -49,6 +53,7 @@ export class Outlets implements ForwardStage {
     this.log = opts.log;
     this.context = opts.context;
     this.clock = opts.clock ?? systemClock;
+    this.fileAccess = opts.fileAccess;
   }
 
   /**
@@ -77,6 +82,7 @@ export class Outlets implements ForwardStage {
         context: this.context,
         clock: this.clock,
         tally: this.tally,
+        fileAccess: this.fileAccess,
         onFailed: (o) => this.forget(o),
       };
       const kind = topicKind(topic);

@@ -25,6 +25,8 @@ import { STYLE_CAST_BYTES, STYLE_HEARTBEAT_BYTES, STYLE_V2_BYTES } from '../wire
 import type { OutletState } from '../status/types';
 import { RECEIVED_KINDS } from '../metrics/catalogue';
 import type { Outlet } from './outlet';
+import type { SocketSecurity } from '../security/types';
+import type { FileAccess } from '../security/file-access';
 
 /** Receive high-water mark of the tcp PULL socket, in messages. */
 export const DEFAULT_RECEIVE_HWM = 1_000;
@@ -69,6 +71,10 @@ export interface ReceiverOptions {
   context?: zmq.Context;
   /** Time for the queue budget and the outlets' holds (default: the system clock). */
   clock?: Clock;
+  /** CURVE and ZAP of the tcp socket (`[zmq_bridge] security`); none by default. */
+  security?: SocketSecurity;
+  /** Group and mode given to each ipc socket file once bound (`ipc_group`, `ipc_mode`); the umask's by default. */
+  ipcFileAccess?: FileAccess;
 }
 
 export function outletSettings(config: BridgeConfig): OutletSettings {
@@ -110,6 +116,7 @@ export class Receiver {
   private config: BridgeConfig;
   private readonly outlets: Outlets;
   private readonly context?: zmq.Context;
+  private readonly security?: SocketSecurity;
   private pull: zmq.Pull | null = null;
   private loop: Promise<void> | null = null;
   private stopping = false;
@@ -136,6 +143,7 @@ export class Receiver {
     this.counters = opts.counters;
     this.context = opts.context;
     this.clock = opts.clock ?? systemClock;
+    this.security = opts.security;
     this.received = opts.counters.cell('receiver.received');
     this.receivedByKind = RECEIVED_KINDS.map((k) => opts.counters.cell(`receiver.received.${k}`));
     this.receivedBytesByKind = RECEIVED_KINDS.map((k) => opts.counters.cell(`receiver.received_bytes.${k}`));
@@ -145,6 +153,7 @@ export class Receiver {
       log: opts.log,
       context: opts.context,
       clock: this.clock,
+      fileAccess: opts.ipcFileAccess,
     });
     this.router = opts.router ?? new InboundRouter({ log: opts.log, counters: opts.counters });
     this.router.use('outlets', this.outlets);
@@ -160,6 +169,7 @@ export class Receiver {
     const pull = new zmq.Pull(this.context ? { context: this.context } : {});
     pull.receiveHighWaterMark = DEFAULT_RECEIVE_HWM;
     pull.linger = 0;
+    this.security?.server(pull, 'rpc');
     const endpoint = this.endpoint;
     try {
       await pull.bind(endpoint);

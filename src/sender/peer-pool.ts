@@ -13,6 +13,7 @@ import { QueueFullError, SendFailedError, SenderStoppedError } from './errors';
 import { tcpEndpoint } from '../wire/endpoints';
 import type { PeerState as PeerReport } from '../status/types';
 import type { SEND_KINDS } from '../metrics/catalogue';
+import type { SocketSecurity } from '../security/types';
 
 /** Max messages waiting per peer before new ones are refused with QUEUE_FULL. */
 export const DEFAULT_PEER_QUEUE_LIMIT = 10_000;
@@ -52,6 +53,8 @@ export interface PeerPoolOptions {
   idleMs?: number;
   /** Time source of the queue deadlines and idle closes (default: the system clock). */
   clock?: Clock;
+  /** CURVE client keys per peer (`[zmq_bridge] security`); none by default. */
+  security?: SocketSecurity;
 }
 
 /** What logs and metrics say about a message (never its body). */
@@ -98,6 +101,8 @@ class Peer {
   state: PeerConnectionState = 'connecting';
   private pumping = false;
   private closed = false;
+  /** Replaced by a new connection (its peer's key changed): closes once its queue is sent. */
+  private retiring = false;
 
   constructor(
     readonly host: string,
@@ -144,7 +149,14 @@ class Peer {
       }
     } finally {
       this.pumping = false;
+      if (this.retiring && this.queue.length === 0) this.close(() => new SenderStoppedError());
     }
+  }
+
+  /** Take no new messages (the pool forgot this peer); close once what is queued has left. */
+  retire(): void {
+    this.retiring = true;
+    if (!this.busy) this.close(() => new SenderStoppedError());
   }
 
   /** Fail everything still queued and close the socket (ZeroMQ lingers for what it already holds). */
@@ -180,6 +192,8 @@ export class PeerPool {
       Math.max(MIN_IDLE_SWEEP_MS, Math.floor(idle / 4)),
       { ref: false },
     );
+    // A peer whose trusted key changed (or went) gets a new connection with the new key, or none.
+    opts.security?.onPeerKeysChanged((hosts) => this.retire(hosts));
   }
 
   /**
@@ -262,7 +276,15 @@ export class PeerPool {
     sock.heartbeatTimeToLive = o.heartbeatTtlMs ?? DEFAULT_HEARTBEAT_TTL_MS;
     sock.reconnectInterval = DEFAULT_RECONNECT_INTERVAL_MS;
     sock.reconnectMaxInterval = DEFAULT_RECONNECT_MAX_INTERVAL_MS;
-    const endpoint = tcpEndpoint(host, o.port);
+    let port = o.port;
+    try {
+      // Throws PeerKeyMissingError: nothing is ever sent to an untrusted host.
+      port = o.security?.client(sock, host, 'rpc').port ?? o.port;
+    } catch (err) {
+      sock.close();
+      throw err;
+    }
+    const endpoint = tcpEndpoint(host, port);
     p = new Peer(host, endpoint, sock, this, this.clock);
     // Connection state for the metrics: events come only when the connection changes, never per message.
     const peer = p;
@@ -273,6 +295,17 @@ export class PeerPool {
     this.counters.inc('sender.peers.opened');
     this.log.debug({ peer: host, endpoint }, 'peer connection opened');
     return p;
+  }
+
+  /** Forget the connections of `hosts`; each closes once its queue has left, the next message opens a new one. */
+  retire(hosts: readonly string[]): void {
+    for (const host of hosts) {
+      const p = this.peers.get(host);
+      if (!p) continue;
+      this.peers.delete(host);
+      p.retire();
+      this.log.info({ peer: host }, 'peer key changed: its connection is replaced');
+    }
   }
 
   private closeIdle(idleMs: number): void {

@@ -12,6 +12,7 @@ import { PeerPool, type PeerPoolOptions, type PeerState, type SendMeta } from '.
 import { SenderStoppedError } from './errors';
 import type { Clock } from '../time/clock';
 import type { PeerState as PeerReport } from '../status/types';
+import type { SocketSecurity } from '../security/types';
 
 /** The part of the receiver the sender needs for the local short-circuit. */
 export interface LocalDispatch {
@@ -29,7 +30,9 @@ export interface SenderOptions {
   /** Time source of the peers' deadlines and idle closes (default: the system clock). */
   clock?: Clock;
   /** Overrides of the pool's defaults (tests, bench). */
-  pool?: Partial<Omit<PeerPoolOptions, 'log' | 'counters' | 'context' | 'clock'>>;
+  pool?: Partial<Omit<PeerPoolOptions, 'log' | 'counters' | 'context' | 'clock' | 'security'>>;
+  /** CURVE keys of the peer connections (`[zmq_bridge] security`); none by default. */
+  security?: SocketSecurity;
 }
 
 export class Sender implements FrameSender {
@@ -53,6 +56,7 @@ export class Sender implements FrameSender {
       counters: opts.counters,
       context: opts.context,
       clock: opts.clock,
+      security: opts.security,
       ...opts.pool,
     });
   }

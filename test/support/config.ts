@@ -100,6 +100,7 @@ export function testConfig(overrides: ConfigOverrides = {}): BridgeConfig {
       host: O.DEFAULT_REDIS_HOST,
       port: O.DEFAULT_REDIS_PORT,
       password: O.OPT_REDIS_PASSWORD.default ?? null,
+      username: O.OPT_REDIS_USERNAME.default ?? null,
       ...redis,
     },
     topics: {
@@ -122,6 +123,13 @@ export function testConfig(overrides: ConfigOverrides = {}): BridgeConfig {
       logLevel: O.OPT_LOG_LEVEL.default ?? null,
       // Off: parallel test daemons must not meet on the default port (tests that scrape set their own).
       httpListen: null,
+      security: O.DEFAULT_SECURITY,
+      curveCertificate: null,
+      curveTrustedDir: null,
+      plaintextPeers: [],
+      plaintextPort: (overrides.startPort ?? O.DEFAULT_ZMQ_START_PORT) + O.PLAINTEXT_PORT_OFFSET,
+      ipcGroup: null,
+      ipcMode: O.DEFAULT_IPC_MODE,
       ...bridge,
     },
   };

@@ -27,20 +27,24 @@ export class RedisServer {
   private proc: ChildProcess | null = null;
   readonly host = '127.0.0.1';
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    /** More redis-server arguments (`--requirepass pw`, `--user name on >pw ~* +@all`...). */
+    private readonly extraArgs: readonly string[] = [],
+  ) {}
 
   /**
    * Start a server on `port`, or on a port the OS picked as free (picked
    * again if redis-server lost the race for it).
    */
-  static async start(port?: number): Promise<RedisServer> {
+  static async start(port?: number, extraArgs: readonly string[] = []): Promise<RedisServer> {
     if (port !== undefined) {
-      const s = new RedisServer(port);
+      const s = new RedisServer(port, extraArgs);
       await s.launch();
       return s;
     }
     for (let attempt = 1; ; attempt++) {
-      const s = new RedisServer(await freeTcpPort('127.0.0.1'));
+      const s = new RedisServer(await freeTcpPort('127.0.0.1'), extraArgs);
       try {
         await s.launch();
         return s;
@@ -64,7 +68,7 @@ export class RedisServer {
     if (this.proc) throw new Error('redis-server already running');
     const proc = spawn(
       REDIS_SERVER,
-      ['--port', String(this.port), '--bind', this.host, '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+      ['--port', String(this.port), '--bind', this.host, '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...this.extraArgs],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.proc = proc;

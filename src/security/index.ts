@@ -1,0 +1,12 @@
+export { Security, ZAP_DOMAINS, type SecurityOptions, type SecurityReadiness } from './security';
+export { NO_SECURITY, type SocketSecurity, type ServerRole, type ClientRole, type ClientPlan } from './types';
+export { PlaintextListener, type PlaintextListenerOptions } from './plaintext-listener';
+export { keygen, keygenMain, KEYGEN_USAGE, SECRET_CERT_SUFFIX } from './keygen';
+export { readCertificate, parseCertificate, formatCertificate, publicKeyOf, type Certificate } from './certificate';
+export { applyFileAccess, type FileAccess } from './file-access';
+export { LocalAccess, allowedPeer, type LocalAccessPolicy, type AccessVerdict } from './local-access';
+export { peerCredentialReader, type PeerCredentials, type PeerCredentialReader } from './peer-credentials';
+export { ReplyLedger, DEFAULT_MAX_OWED_REPLIES } from './reply-ledger';
+export { checkDirectory, checkSecretFile, processTrust, type Trust } from './file-safety';
+export { ZAP_ENDPOINT, ZapHandler, type ZapRequest, type ZapVerdict, type DenialReason } from './zap-handler';
+export * from './errors';
