@@ -184,6 +184,12 @@ export class Daemon {
         return { ready: false, reason: st.problem ?? `${st.backend} is unreachable` };
       }),
     );
+    this.readiness.add(
+      readinessCheck('security', () => {
+        const r = this.security.ready();
+        return r.ok ? { ready: true } : { ready: false, reason: r.why };
+      }),
+    );
   }
 
   /** What the exporter reads at each scrape. */

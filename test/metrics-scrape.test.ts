@@ -166,7 +166,7 @@ describe('a scrape after known traffic', () => {
     assert.equal(ready.status, 200);
     const body = JSON.parse(ready.body);
     assert.equal(body.status, 'ready');
-    assert.deepEqual(Object.keys(body.checks).sort(), ['daemon', 'localapi', 'matchmaker', 'receiver']);
+    assert.deepEqual(Object.keys(body.checks).sort(), ['daemon', 'localapi', 'matchmaker', 'receiver', 'security']);
     assert.equal((await httpGet(port, '/nope')).status, 404);
     const post = await httpGet(port, '/metrics', 'POST');
     assert.equal(post.status, 405);
