@@ -17,7 +17,7 @@ import { ManualClock } from './support/manual-clock';
 const FREQ_S = 10;
 
 let server: RedisServer;
-let raw: ReturnType<typeof createClient>;
+let raw: ReturnType<typeof rawClient>;
 const made: RedisMatchmaker[] = [];
 const servers: RedisServer[] = [];
 
