@@ -10,7 +10,7 @@ import type { Matchmaker, Queue } from '../matchmaker/types';
 import type { Sender } from '../sender/sender';
 import type { ReplyWaiter } from '../sender/reply-waiter';
 import { buildCastFrames, buildHeartbeatFrames, buildNotifyV2Frames, buildReplyFrames } from '../wire/envelope';
-import { directedTopic, fanoutTopic, notificationTopic, qualifyTopic, replyTopic, replyTopicHost } from '../wire/topic';
+import { fanoutTopic, notificationTopic, qualifyTopic, replyTopic, replyTopicHost } from '../wire/topic';
 import { Call, type CallParts } from './call';
 import { NoRouteError } from './errors';
 import {
@@ -29,6 +29,7 @@ import {
   type Target,
 } from './protocol';
 import type { ListenerRegistry } from './registry';
+import type { ServerResolver } from './server-resolver';
 import type { Session } from './session';
 
 export interface LocalApiDeps {
@@ -37,6 +38,8 @@ export interface LocalApiDeps {
   sender: Sender;
   waiter: ReplyWaiter;
   registry: ListenerRegistry;
+  /** Where directed targets go (docs/server-names.md). */
+  resolver: ServerResolver;
   counters: Counters;
   /** The local API's component logger. */
   log: Logger;
@@ -61,11 +64,17 @@ export class LocalApi {
     return qualifyTopic(topic, exchange, this.d.config.controlExchange);
   }
 
-  /** Wire topic before matchmaking. Fanout wins over server. */
-  private wireTopic(t: Target): string {
+  /**
+   * The queues of a cast's or call's target. A server names a listener,
+   * resolved by the {@link ServerResolver} (UNKNOWN_SERVER when nowhere);
+   * bare and fanout targets are the matchmaker's (NO_ROUTE when empty).
+   * Fanout wins over server.
+   */
+  private async targetQueues(t: Target): Promise<Queue[]> {
     const b = this.base(t.exchange, t.topic);
-    if (t.fanout) return fanoutTopic(b);
-    return t.server ? directedTopic(b, t.server) : b;
+    if (t.fanout) return this.route(fanoutTopic(b));
+    if (t.server) return [(await this.d.resolver.resolve(b, t.server)).queue];
+    return this.route(b);
   }
 
   /**
@@ -144,7 +153,7 @@ export class LocalApi {
   }
 
   private async cast(s: Session, r: CastRequest): Promise<void> {
-    const queues = await this.route(this.wireTopic(r.target));
+    const queues = await this.targetQueues(r.target);
     this.sendEach(queues, (topic) => buildCastFrames(topic, r.ctx, r.msg));
     s.ok(r.rid);
   }
@@ -157,7 +166,7 @@ export class LocalApi {
   }
 
   private async call(s: Session, r: CallRequest): Promise<void> {
-    const queues = await this.route(this.wireTopic(r.target));
+    const queues = await this.targetQueues(r.target);
     const spec = { rid: r.rid, ctx: r.ctx, request: r.msg, timeout: r.timeout ?? this.d.config.responseTimeout, monitorTimeout: r.monitorTimeout };
     new Call(this.callParts, s, spec).start(queues);
   }

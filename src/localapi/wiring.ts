@@ -16,6 +16,9 @@ import { systemClock, type Clock } from '../time/clock';
 import { LocalApi } from './handlers';
 import { ListenerRegistry } from './registry';
 import { LocalApiServer } from './server';
+import { HostLookup } from './host-lookup';
+import { localNames } from './local-names';
+import { ServerResolver } from './server-resolver';
 
 export interface RpcPartsOptions {
   config: BridgeConfig;
@@ -36,6 +39,8 @@ export interface RpcParts {
   sender: Sender;
   waiter: ReplyWaiter;
   registry: ListenerRegistry;
+  /** Where directed targets go. */
+  resolver: ServerResolver;
   api: LocalApi;
   server: LocalApiServer;
   /** The clock the waiter and the sender run on. */
@@ -49,20 +54,32 @@ export function buildRpcParts(o: RpcPartsOptions): RpcParts {
   const clock = o.clock ?? systemClock;
   const sender = new Sender({ config, log: o.logger('sender'), counters, local: o.local, context: o.context, pool: o.pool, clock });
   const waiter = new ReplyWaiter({ log: o.logger('reply-waiter'), counters, clock });
-  const registry = new ListenerRegistry({ host: config.host, matchmaker: o.matchmaker, log: o.logger('listeners'), counters });
-  const api = new LocalApi({ config, matchmaker: o.matchmaker, sender, waiter, registry, counters, log: o.logger('localapi') });
+  const names = localNames(config);
+  const registry = new ListenerRegistry({ host: config.host, localNames: names, matchmaker: o.matchmaker, log: o.logger('listeners'), counters });
+  const apiLog = o.logger('localapi');
+  const resolver = new ServerResolver({
+    host: config.host,
+    localNames: names,
+    listeners: registry,
+    matchmaker: o.matchmaker,
+    hosts: new HostLookup({ counters, clock }),
+    counters,
+    log: apiLog,
+  });
+  const api = new LocalApi({ config, matchmaker: o.matchmaker, sender, waiter, registry, resolver, counters, log: apiLog });
   const server = new LocalApiServer({
     path: config.bridge.localSocket,
     mode: config.bridge.localSocketMode,
     api,
     registry,
-    log: o.logger('localapi'),
+    log: apiLog,
     counters,
   });
   return {
     sender,
     waiter,
     registry,
+    resolver,
     api,
     server,
     clock,
