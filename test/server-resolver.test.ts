@@ -125,6 +125,7 @@ test('host lookups: cached on the clock (positive and negative), shared while in
   const lookups = () => counters.get('localapi.route.host_lookups');
   assert.deepEqual(await hosts.check('127.0.0.1'), { ok: true, why: 'ip address' });
   assert.deepEqual(await hosts.check('::1'), { ok: true, why: 'ip address' });
+  assert.deepEqual(await hosts.check('[::1]'), { ok: true, why: 'ip address' });
   assert.equal(lookups(), 0, 'IP addresses need no lookup');
   const [a, b] = await Promise.all([hosts.check('localhost'), hosts.check('localhost')]);
   assert.deepEqual(a, { ok: true, why: 'resolves' });

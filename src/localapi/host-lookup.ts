@@ -61,7 +61,9 @@ export class HostLookup {
 
   /** Whether `name` resolves to an address (IP literals do without a lookup). */
   check(name: string): Promise<HostCheck> {
-    if (isIP(name) !== 0) return Promise.resolve({ ok: true, why: 'ip address' });
+    // `[::1]`: the bracketed form ZeroMQ endpoints take for IPv6 addresses.
+    const bare = name.startsWith('[') && name.endsWith(']') ? name.slice(1, -1) : name;
+    if (isIP(bare) !== 0) return Promise.resolve({ ok: true, why: 'ip address' });
     const now = this.clock.now();
     const hit = this.cache.get(name);
     if (hit && hit.until > now) return hit.answer;
