@@ -2,7 +2,8 @@
 # Everything the test suite needs, installed idempotently (fast when present):
 #  - npm dependencies (npm ci);
 #  - Debian packages: python3-zmq, python3-oslo.messaging, python3-msgpack,
-#    python3-eventlet, python3-nova, redis-server, python3-venv, python3-pip;
+#    python3-eventlet, python3-nova, python3-placement (the Nova services
+#    test's Placement), redis-server, python3-venv, python3-pip;
 #    g++ and make (npm builds unix-dgram, the sd_notify socket), systemd
 #    (systemd-analyze verifies the sample unit);
 #  - a virtualenv `.venv` on Debian's /usr/bin/python3 (with the system
@@ -12,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEB_PKGS=(python3-zmq python3-oslo.messaging python3-msgpack python3-eventlet python3-nova
+DEB_PKGS=(python3-zmq python3-oslo.messaging python3-msgpack python3-eventlet python3-nova python3-placement
           redis-server python3-venv python3-pip python3-setuptools python3-wheel
           g++ make systemd)
 [ "${NZB_WITH_RABBITMQ:-0}" = 1 ] && DEB_PKGS+=(rabbitmq-server)

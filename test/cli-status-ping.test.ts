@@ -57,7 +57,7 @@ describe('status and ping on two hosts', () => {
     assert.equal(s.receiver.endpoint, `tcp://${B}:${cluster.port}`);
     assert.deepEqual(
       { kind: s.matchmaker.kind, backend: s.matchmaker.backend, reachable: s.matchmaker.reachable, detail: s.matchmaker.detail },
-      { kind: 'ring', backend: cluster.ringfile, reachable: true, detail: '2 topics, 2 hosts' },
+      { kind: 'ring', backend: cluster.ringfile, reachable: true, detail: '2 topics, 2 hosts, 0 server names' },
     );
     const itopic = s.topics.find((t: any) => t.topic === 'itopic');
     assert.deepEqual(itopic, { topic: 'itopic', listeners: 1, servers: [B], notify_listeners: 0, ipc: null });

@@ -130,7 +130,10 @@ describe('a scrape after known traffic', () => {
     assert.equal(value(s, `${P}local_api_requests_total`, { op: 'reply' }), 3);
     assert.equal(value(s, `${P}local_api_requests_total`, { op: 'heartbeat' }), 1);
     assert.equal(value(s, `${P}local_api_requests_total`, { op: 'listen' }), 2);
-    assert.equal(value(s, `${P}matchmaker_lookups_total`, { result: 'found' }), 7);
+    // The five directed casts and calls name a server listening on this daemon: resolved locally
+    // (docs/server-names.md), no matchmaker look-up; only the fanout and the notification ask it.
+    assert.equal(value(s, `${P}localapi_directed_routes_total`, { via: 'local' }), 5);
+    assert.equal(value(s, `${P}matchmaker_lookups_total`, { result: 'found' }), 2);
     assert.equal(value(s, `${P}matchmaker_lookups_total`, { result: 'no_host' }), 0);
     assert.equal(value(s, `${P}shims_connected`), 2);
     assert.equal(value(s, `${P}shim_listeners`), 2);

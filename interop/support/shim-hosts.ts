@@ -75,10 +75,10 @@ export class ShimHosts {
    * A long-running Python peer printing JSON lines; resolves once it printed
    * {"event":"ready"}. Stopped by {@link close} if the test did not.
    */
-  async startPeer(script: string, args: string[], opts: { python?: string } = {}): Promise<Peer> {
+  async startPeer(script: string, args: string[], opts: { python?: string; readyTimeoutMs?: number } = {}): Promise<Peer> {
     const proc = this.cluster.spawn(opts.python ?? PY, [join(PYDIR, script), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     const peer = new Peer(proc, script);
-    await peer.waitFor((e) => e.event === 'ready', PEER_READY_TIMEOUT_MS);
+    await peer.waitFor((e) => e.event === 'ready', opts.readyTimeoutMs ?? PEER_READY_TIMEOUT_MS);
     return peer;
   }
 

@@ -93,8 +93,8 @@ const ringFile: PreflightCheck = {
   async run(config) {
     if (config.matchmaker !== 'ring' && config.matchmaker !== 'fanout_ring') return `not used by the ${config.matchmaker} matchmaker`;
     const ring = await loadRingFile(config.ringfile);
-    const hosts = new Set([...ring.values()].flat());
-    return `${config.ringfile}: ${ring.size} topics, ${hosts.size} hosts`;
+    const hosts = new Set([...ring.topics.values()].flat());
+    return `${config.ringfile}: ${ring.topics.size} topics, ${hosts.size} hosts, ${ring.servers.size} server names`;
   },
 };
 

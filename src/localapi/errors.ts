@@ -44,6 +44,29 @@ export class StatusUnavailableError extends BridgeError {
   }
 }
 
+/**
+ * A directed target's server name resolves nowhere: no listener of that
+ * name on this host, none the matchmaker knows of, and the name is not a
+ * host either (docs/server-names.md). Answered at once instead of letting
+ * the call wait out its timeout.
+ */
+export class UnknownServerError extends BridgeError {
+  readonly topic: string;
+  readonly server: string;
+  readonly tried: readonly string[];
+  constructor(topic: string, server: string, tried: readonly string[]) {
+    super(
+      'UNKNOWN_SERVER',
+      `no server named ${JSON.stringify(echoed(server))} for topic ${echoed(topic, MAX_ECHOED_TOPIC_CHARS)}: ${tried.join('; ')}. ` +
+        'Is that server running? Its host must register the name (redis, broker, topic_scheduler matchmakers), ' +
+        'list it in the ring file\'s "zmq_bridge.servers", or the name must resolve as a host name (see docs/server-names.md)',
+    );
+    this.topic = topic;
+    this.server = server;
+    this.tried = tried;
+  }
+}
+
 /** The daemon is stopping. */
 export class LocalApiShutdownError extends BridgeError {
   constructor() {

@@ -37,6 +37,7 @@ import {
   type Target,
 } from './protocol';
 import type { ListenerRegistry } from './registry';
+import type { ServerResolver } from './server-resolver';
 import type { Session } from './session';
 
 export interface LocalApiDeps {
@@ -45,6 +46,8 @@ export interface LocalApiDeps {
   sender: Sender;
   waiter: ReplyWaiter;
   registry: ListenerRegistry;
+  /** Where directed targets go (docs/server-names.md). */
+  resolver: ServerResolver;
   counters: Counters;
   /** The local API's component logger. */
   log: Logger;
@@ -82,11 +85,17 @@ export class LocalApi {
     return qualifyTopic(topic, exchange, this.d.config.controlExchange);
   }
 
-  /** Wire topic before matchmaking. Fanout wins over server. */
-  private wireTopic(t: Target): string {
+  /**
+   * The queues of a cast's or call's target. A server names a listener,
+   * resolved by the {@link ServerResolver} (UNKNOWN_SERVER when nowhere);
+   * bare and fanout targets are the matchmaker's (NO_ROUTE when empty).
+   * Fanout wins over server.
+   */
+  private async targetQueues(t: Target): Promise<Queue[]> {
     const b = this.base(t.exchange, t.topic);
-    if (t.fanout) return fanoutTopic(b);
-    return t.server ? directedTopic(b, t.server) : b;
+    if (t.fanout) return this.route(fanoutTopic(b));
+    if (t.server) return [(await this.d.resolver.resolve(b, t.server)).queue];
+    return this.route(b);
   }
 
   /**
@@ -177,7 +186,7 @@ export class LocalApi {
   }
 
   private async cast(s: Session, r: CastRequest): Promise<void> {
-    const queues = await this.route(this.wireTopic(r.target));
+    const queues = await this.targetQueues(r.target);
     this.sendEach(queues, r.target.fanout ? 'fanout' : 'cast', (topic) => buildCastFrames(topic, r.ctx, r.msg));
     s.ok(r.rid);
   }
@@ -199,7 +208,7 @@ export class LocalApi {
     };
     let queues: Queue[];
     try {
-      queues = await this.route(this.wireTopic(r.target));
+      queues = await this.targetQueues(r.target);
     } catch (err) {
       onEnd(callResultOfError(err));
       throw err;

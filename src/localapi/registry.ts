@@ -1,11 +1,15 @@
 /**
  * The shims' listeners on this host, as a receiver sink. Delivery rules are
- * in docs/local-api.md: `T.S` goes to a listener of `T` with server `S`
- * first, else to any listener of `T` (round-robin); `fanout~T...` to every
- * listener of `T`; notifications to one listener per pool. The envelope is
- * unwrapped for the shim (a call's inner request with `reply_to`).
+ * in docs/local-api.md: `T.S` goes to a listener of `T` named `S`
+ * (round-robin among them); when none is named so, and `S` names this host
+ * (`rpc_zmq_host`, the bind address: how legacy nodes address a host), to
+ * any listener of `T`; otherwise it is not claimed - another server's
+ * message is never handed to the wrong one (docs/server-names.md).
+ * `fanout~T...` goes to every listener of `T`; notifications to one listener
+ * per pool. The envelope is unwrapped for the shim (a call's inner request
+ * with `reply_to`).
  * The matchmaker learns about a topic when its first listener appears and
- * forgets it when the last one goes.
+ * forgets it when the last one goes; likewise about each server name.
  */
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
@@ -47,9 +51,14 @@ class Group {
   }
 }
 
+/** Server names warned about when a message for them found no listener, at most (then silently counted). */
+export const MAX_WARNED_SERVERS = 1024;
+
 export interface RegistryOptions {
   /** `rpc_zmq_host`: registered with the matchmaker for each topic listened to. */
   host: string;
+  /** Every name of this daemon (local-names.ts); `{host}` when absent. */
+  localNames?: ReadonlySet<string>;
   matchmaker: Matchmaker;
   log: Logger;
   counters: Counters;
@@ -62,10 +71,19 @@ export class ListenerRegistry implements LocalSink {
   private readonly byOwner = new Map<number, Map<number, Listener>>();
   private readonly log: Logger;
   private readonly counters: Counters;
+  private readonly localNames: ReadonlySet<string>;
+  private readonly warnedServers = new Set<string>();
 
   constructor(private readonly opts: RegistryOptions) {
     this.log = opts.log;
     this.counters = opts.counters;
+    this.localNames = opts.localNames ?? new Set([opts.host]);
+  }
+
+  /** Whether an RPC listener of wire base topic `key` named `server` is registered here. */
+  hasServer(key: string, server: string): boolean {
+    const g = this.rpc.get(key);
+    return g !== undefined && g.all.some((l) => l.server === server);
   }
 
   /** Number of listeners (all owners). */
@@ -106,6 +124,10 @@ export class ListenerRegistry implements LocalSink {
     this.counters.inc('localapi.listeners.added');
     this.log.debug({ topic: spec.key, lid, session: owner.id, server: spec.server, kind: spec.kind }, 'listener added');
     if (!this.keyInUse(spec.key, l)) await this.opts.matchmaker.register(spec.key, this.opts.host);
+    if (spec.kind === 'rpc' && spec.server !== null && !this.serverInUse(spec.key, spec.server, l)) {
+      this.warnedServers.delete(`${spec.key}.${spec.server}`);
+      await this.opts.matchmaker.registerServer(spec.key, spec.server, this.opts.host);
+    }
   }
 
   /** Remove one listener; returns false when unknown. */
@@ -135,6 +157,11 @@ export class ListenerRegistry implements LocalSink {
     return false;
   }
 
+  private serverInUse(key: string, server: string, except: Listener): boolean {
+    const g = this.rpc.get(key);
+    return g !== undefined && g.all.some((x) => x !== except && x.server === server);
+  }
+
   private async detach(l: Listener): Promise<void> {
     const groups = l.kind === 'rpc' ? this.rpc : this.notify;
     const g = groups.get(l.key);
@@ -144,6 +171,9 @@ export class ListenerRegistry implements LocalSink {
       if (g.all.length === 0) groups.delete(l.key);
     }
     this.counters.inc('localapi.listeners.removed');
+    if (l.kind === 'rpc' && l.server !== null && !this.serverInUse(l.key, l.server, l)) {
+      await this.opts.matchmaker.unregisterServer(l.key, l.server, this.opts.host);
+    }
     if (!this.keyInUse(l.key, l)) await this.opts.matchmaker.unregister(l.key, this.opts.host);
   }
 
@@ -180,10 +210,11 @@ export class ListenerRegistry implements LocalSink {
     }
     const g = this.rpc.get(base);
     if (!g || g.all.length === 0) return false;
+    const named = host === null ? [] : g.all.filter((l) => l.server === host);
+    if (named.length === 0 && host !== null && !this.localNames.has(host)) return this.noServer(msg, base, host);
     const d = this.unwrap(msg, true);
     if (!d) return false;
-    const servers = host === null ? [] : g.all.filter((l) => l.server === host);
-    this.send(servers.length > 0 ? g.pick(servers, `server:${host}`) : g.pick(g.all), d);
+    this.send(named.length > 0 ? g.pick(named, `server:${host}`) : g.pick(g.all), d);
     this.delivered(d.reply_to !== null ? 'call' : 'cast', msg);
     return true;
   }
@@ -194,6 +225,25 @@ export class ListenerRegistry implements LocalSink {
     for (const f of msg.frames) bytes += f.length;
     this.counters.inc(`localapi.delivered.${kind}`);
     this.counters.inc(`localapi.delivered_bytes.${kind}`, bytes);
+  }
+
+  /**
+   * `T.S` for a server name no listener here has (it stopped, or a stale
+   * registration sent it here): left to the legacy ipc socket of `T.S`
+   * rather than handed to another server of `T`, which would act for the
+   * wrong one. Counted; warned once per name.
+   */
+  private noServer(msg: InboundMessage, topic: string, server: string): false {
+    this.counters.inc('localapi.deliver.no_server');
+    const key = `${topic}.${server}`;
+    if (this.warnedServers.size < MAX_WARNED_SERVERS && !this.warnedServers.has(key)) {
+      this.warnedServers.add(key);
+      this.log.warn(
+        { topic, server, msg_id: msg.msgId },
+        'message for a server name no listener on this host has: left to the legacy ipc socket (further ones only counted)',
+      );
+    }
+    return false;
   }
 
   private send(l: Listener, d: Omit<Delivery, 'op' | 'lid'>): void {

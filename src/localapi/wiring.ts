@@ -21,6 +21,9 @@ import type { CallLatency } from '../metrics/call-latency';
 import type { Security } from '../security/security';
 import { LocalAccess } from '../security/local-access';
 import { peerCredentialReader } from '../security/peer-credentials';
+import { HostLookup } from './host-lookup';
+import { localNames } from './local-names';
+import { ServerResolver } from './server-resolver';
 
 export interface RpcPartsOptions {
   config: BridgeConfig;
@@ -51,6 +54,8 @@ export interface RpcParts {
   sender: Sender;
   waiter: ReplyWaiter;
   registry: ListenerRegistry;
+  /** Where directed targets go. */
+  resolver: ServerResolver;
   api: LocalApi;
   server: LocalApiServer;
   /** The clock the waiter and the sender run on. */
@@ -65,14 +70,25 @@ export function buildRpcParts(o: RpcPartsOptions): RpcParts {
   const sec = o.security;
   const sender = new Sender({ config, log: o.logger('sender'), counters, local: o.local, context: o.context, pool: o.pool, clock, security: sec });
   const waiter = new ReplyWaiter({ log: o.logger('reply-waiter'), counters, clock });
-  const registry = new ListenerRegistry({ host: config.host, matchmaker: o.matchmaker, log: o.logger('listeners'), counters });
-  const api = new LocalApi({ config, matchmaker: o.matchmaker, sender, waiter, registry, counters, log: o.logger('localapi'), status: o.status, clock, callLatency: o.callLatency });
+  const names = localNames(config);
+  const registry = new ListenerRegistry({ host: config.host, localNames: names, matchmaker: o.matchmaker, log: o.logger('listeners'), counters });
+  const apiLog = o.logger('localapi');
+  const resolver = new ServerResolver({
+    host: config.host,
+    localNames: names,
+    listeners: registry,
+    matchmaker: o.matchmaker,
+    hosts: new HostLookup({ counters, clock }),
+    counters,
+    log: apiLog,
+  });
+  const api = new LocalApi({ config, matchmaker: o.matchmaker, sender, waiter, registry, resolver, counters, log: apiLog, status: o.status, clock, callLatency: o.callLatency });
   const server = new LocalApiServer({
     path: config.bridge.localSocket,
     mode: config.bridge.localSocketMode,
     api,
     registry,
-    log: o.logger('localapi'),
+    log: apiLog,
     counters,
     // Loads the peer-credential call now: a daemon that cannot check who connects does not start.
     access: sec ? new LocalAccess(sec.localPolicy, peerCredentialReader()) : undefined,
@@ -83,6 +99,7 @@ export function buildRpcParts(o: RpcPartsOptions): RpcParts {
     sender,
     waiter,
     registry,
+    resolver,
     api,
     server,
     clock,

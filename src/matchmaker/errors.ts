@@ -29,7 +29,9 @@ export type RingProblem =
   | 'empty_list'
   | 'host_not_string'
   | 'topic_with_dot'
-  | 'empty_topic';
+  | 'empty_topic'
+  | 'servers_not_object'
+  | 'server_hosts_invalid';
 
 /**
  * The ring file (`[matchmaker_ring] ringfile`) cannot be read or is not
@@ -46,7 +48,7 @@ export class RingFileError extends BridgeError {
     super(
       'MATCHMAKER_RING_INVALID',
       `ring file ${file} (nova.conf [matchmaker_ring] ringfile / rpc_zmq_matchmaker_ringfile): ${detail}; ` +
-        `expected a JSON object {"<bare topic>": ["host", ...], ...}`,
+        `expected a JSON object {"<bare topic>": ["host", ...], ...} (and optionally "zmq_bridge.servers": {"<server name>": "host", ...})`,
       options,
     );
     this.problem = problem;

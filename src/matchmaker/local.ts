@@ -7,10 +7,12 @@ import { directedTopic, fanoutTopic } from '../wire/topic';
  * `rpc_zmq_matchmaker = local` (the default; legacy `MatchMakerLocalhost`):
  * every bare or fanout topic goes to this host (`T.<host>`,
  * `fanout~T.<host>`); a directed topic goes to the host it names.
- * Registrations are not needed: there is nobody else to tell.
+ * Registrations are not needed: there is nobody else to tell, and nothing
+ * is known about server names beyond this host's own listeners.
  */
 export class LocalMatchmaker implements Matchmaker {
   readonly kind = 'local';
+  readonly serverSource = 'nothing (the local matchmaker keeps no registrations)';
 
   /** @param host `rpc_zmq_host` of this daemon. */
   constructor(private readonly host: string) {}
@@ -36,4 +38,10 @@ export class LocalMatchmaker implements Matchmaker {
 
   async register(_topic: string, _host: string): Promise<void> {}
   async unregister(_topic: string, _host: string): Promise<void> {}
+  async registerServer(_topic: string, _server: string, _host: string): Promise<void> {}
+  async unregisterServer(_topic: string, _server: string, _host: string): Promise<void> {}
+
+  async serverHosts(_topic: string, _server: string): Promise<string[]> {
+    return [];
+  }
 }

@@ -6,6 +6,8 @@ import type { Matchmaker, MatchmakerStatus, Queue } from './types';
 import type { MatchmakerState } from '../status/types';
 import { bindingOf } from './topics';
 import { directedTopic, fanoutTopic, splitDirected } from '../wire/topic';
+import { hostRegistration, livenessPrefix, serverRegistration, serverSetKey, type RedisRegistration } from './redis-keys';
+import { LIVE_MEMBERS_SCRIPT, parseLiveMembers } from './redis-scripts';
 import { RedisUnavailableError } from './errors';
 import { systemClock, type Clock, type Timer } from '../time/clock';
 import { every } from './periodic';
@@ -62,15 +64,20 @@ type Client = ReturnType<typeof newClient>;
 
 /**
  * `rpc_zmq_matchmaker = redis` (legacy `MatchMakerRedis`). Hosts register
- * their topics in Redis with the legacy key layout, so legacy nodes and this
- * daemon see each other:
- *  - a set per topic `T` holding members `T.<host>` (`SADD`);
- *  - a liveness key `T.<host>` = `<host>` with a ttl of
- *    `matchmaker_heartbeat_ttl` (`SET` + expiry, in one MULTI);
- *  - heartbeats every `matchmaker_heartbeat_freq` refresh the expiry and
- *    re-register when the key is gone (Redis restarted, or expired);
- *  - a member whose key no longer exists (`TTL` = -2) is dead: skipped and
- *    removed from the set.
+ * their topics in Redis with the legacy key layout (redis-keys.ts: a set per
+ * topic `T` with members `T.<host>`, each alive while its key `T.<host>`
+ * exists), so legacy nodes and this daemon see each other. Listeners' server
+ * names are registered beside them in this project's own keys, which legacy
+ * nodes never read (docs/server-names.md).
+ *
+ * Registrations heal themselves: each is written as one MULTI (member and
+ * liveness key with its ttl together), and every heartbeat
+ * (`matchmaker_heartbeat_freq`) writes all of them again the same way. So
+ * whatever removed a member - an expiry during a Redis stall, a restart
+ * without persistence, an external SREM, a look-up's clean-up racing with a
+ * re-registration - it is back within one heartbeat. Look-ups remove dead
+ * members (key gone) in one atomic script (redis-scripts.ts), so they never
+ * remove a member whose key exists.
  *
  * Bare topics go to one live member (round-robin over the live members; the
  * legacy picked at random - the choice is the sender's own business); fanout
@@ -79,22 +86,25 @@ type Client = ReturnType<typeof newClient>;
  * on that host, legacy ones through their `fanout~T` SUB, which is what a
  * fanout means). Directed topics go straight to their host.
  *
- * When Redis is unreachable the last good view of each topic keeps serving
+ * When Redis is unreachable the last good view of each set keeps serving
  * (logged once per outage, counted `matchmaker.redis.stale`), registrations
  * are kept locally and written again as soon as Redis is back.
  */
 export class RedisMatchmaker implements Matchmaker {
   readonly kind = 'redis';
+  readonly serverSource = 'the server names registered in Redis';
   private readonly log: Logger;
   private client: Client | null = null;
   /** True between a connection failure and the next successful connect (logs once per outage). */
   private outage = false;
   private stopping = false;
   private heartbeat: Timer | null = null;
+  /** A heartbeat round is running: the next one waits for the following period. */
+  private beating = false;
   private readonly clock: Clock;
-  /** Registrations of this daemon: liveness key `T.h` -> {topic T, host h}. */
-  private readonly registered = new Map<string, { topic: string; host: string }>();
-  /** Last live members seen per topic, served while Redis is down. */
+  /** Registrations of this daemon (hosts and server names), by liveness key. */
+  private readonly registered = new Map<string, RedisRegistration>();
+  /** Last live members seen per set, served while Redis is down. */
   private readonly view = new Map<string, string[]>();
   private readonly next = new Map<string, number>();
   /** Clock time of the last command Redis answered (connect, look-up, registration, heartbeat). */
@@ -151,40 +161,37 @@ export class RedisMatchmaker implements Matchmaker {
     const client = this.client;
     this.client = null;
     if (!client) return;
-    if (client.isReady) {
-      for (const [key, r] of this.registered) {
-        try {
-          await client.multi().sRem(r.topic, key).del(key).exec();
-        } catch (err) {
-          this.log.warn({ err, topic: r.topic }, 'could not remove a registration from Redis at stop');
-        }
+    if (client.isReady && this.registered.size > 0) {
+      try {
+        await this.removeAll(client, [...this.registered.values()]);
+      } catch (err) {
+        this.log.warn({ err }, 'could not remove this host\'s registrations from Redis at stop; they expire with their ttl');
       }
     }
     this.registered.clear();
     client.destroy();
   }
 
-  async register(topic: string, host: string): Promise<void> {
-    const key = directedTopic(topic, host);
-    this.registered.set(key, { topic, host });
-    if (this.up) await this.writeRegistration(key, topic, host);
+  register(topic: string, host: string): Promise<void> {
+    return this.add(hostRegistration(topic, host), { topic, host });
   }
 
-  async unregister(topic: string, host: string): Promise<void> {
-    const key = directedTopic(topic, host);
-    if (!this.registered.delete(key)) return;
-    if (!this.up || !this.client) return;
-    try {
-      await this.client.multi().sRem(topic, key).del(key).exec();
-    } catch (err) {
-      this.log.warn({ err, topic, host }, 'could not remove a registration from Redis; it expires with its ttl');
-    }
+  unregister(topic: string, host: string): Promise<void> {
+    return this.remove(hostRegistration(topic, host), { topic, host });
+  }
+
+  registerServer(topic: string, server: string, host: string): Promise<void> {
+    return this.add(serverRegistration(topic, server, host), { topic, server, host });
+  }
+
+  unregisterServer(topic: string, server: string, host: string): Promise<void> {
+    return this.remove(serverRegistration(topic, server, host), { topic, server, host });
   }
 
   async queues(topic: string): Promise<Queue[]> {
     const b = bindingOf(topic);
     if (b.kind === 'direct') return [{ topic, host: b.host }];
-    const members = await this.liveMembers(b.base);
+    const members = (await this.liveMembers(b.base, 'topic', b.base)).filter((m) => splitDirected(m).host);
     if (members.length === 0) {
       this.opts.counters.inc('matchmaker.redis.no_host');
       return [];
@@ -226,69 +233,95 @@ export class RedisMatchmaker implements Matchmaker {
     };
   }
 
+  serverHosts(topic: string, server: string): Promise<string[]> {
+    return this.liveMembers(serverSetKey(topic, server), 'server', topic, server);
+  }
+
   /** True while connected to Redis. */
   get up(): boolean {
     return this.client?.isReady ?? false;
   }
 
+  private async add(reg: RedisRegistration, what: Record<string, string>): Promise<void> {
+    this.registered.set(reg.live, reg);
+    const client = this.client;
+    if (!client || !this.up) return;
+    try {
+      await this.write(client, [reg]);
+      this.opts.counters.inc('matchmaker.redis.registered');
+    } catch (err) {
+      // Kept locally; written again at the next heartbeat or on reconnect.
+      this.log.warn({ err, ...what }, 'could not register in Redis; the next heartbeat will');
+    }
+  }
+
+  private async remove(reg: RedisRegistration, what: Record<string, string>): Promise<void> {
+    if (!this.registered.delete(reg.live)) return;
+    const client = this.client;
+    if (!client || !this.up) return;
+    try {
+      await this.removeAll(client, [reg]);
+    } catch (err) {
+      this.log.warn({ err, ...what }, 'could not remove a registration from Redis; it expires with its ttl');
+    }
+  }
+
+  /** Member and liveness key (with the ttl) of each registration, in one MULTI. */
+  private async write(client: Client, regs: RedisRegistration[]): Promise<void> {
+    const m = client.multi();
+    for (const r of regs) m.sAdd(r.set, r.member).set(r.live, r.value, { expiration: { type: 'PX', value: this.ttlMs } });
+    await m.exec();
+  }
+
+  private async removeAll(client: Client, regs: RedisRegistration[]): Promise<void> {
+    const m = client.multi();
+    for (const r of regs) m.sRem(r.set, r.member).del(r.live);
+    await m.exec();
+  }
+
   /**
-   * Live members `T.h` of topic `T`, sorted; falls back to the last good
-   * view when Redis cannot answer. Dead members are removed from the set,
-   * as legacy nodes do.
+   * Live members of `set`, sorted; dead ones are removed by the same atomic
+   * script. Falls back to the last good view when Redis cannot answer.
    */
-  private async liveMembers(topic: string): Promise<string[]> {
+  private async liveMembers(set: string, kind: 'topic' | 'server', topic: string, server?: string): Promise<string[]> {
     const client = this.client;
     if (client && this.up) {
       try {
-        const members = (await client.sMembers(topic)).filter((m) => splitDirected(m).host);
-        const ttls = await Promise.all(members.map((m) => client.ttl(m)));
-        const live: string[] = [];
-        const dead: string[] = [];
-        members.forEach((m, i) => (Number(ttls[i]) === -2 ? dead : live).push(m));
-        if (dead.length > 0) {
-          this.opts.counters.inc('matchmaker.redis.expired', dead.length);
-          this.log.info({ topic, expired: dead }, 'hosts expired (no heartbeat within the ttl)');
-          await client.sRem(topic, dead);
+        const reply = await client.eval(LIVE_MEMBERS_SCRIPT, { keys: [set], arguments: [livenessPrefix(set)] });
+        const { live, dead } = parseLiveMembers(reply);
+        if (dead > 0) {
+          this.opts.counters.inc('matchmaker.redis.expired', dead);
+          this.log.info({ topic, server, expired: dead, kind }, 'registrations expired (no heartbeat within the ttl)');
         }
         live.sort();
-        this.view.set(topic, live);
+        this.view.set(set, live);
         this.answeredAt = this.clock.now();
         return live;
       } catch (err) {
-        this.log.warn({ err, topic }, 'Redis lookup failed; serving the last known hosts');
+        this.log.warn({ err, topic, server }, 'Redis lookup failed; serving the last known hosts');
       }
     }
     this.opts.counters.inc('matchmaker.redis.stale');
-    return this.view.get(topic) ?? [];
+    return this.view.get(set) ?? [];
   }
 
-  private async writeRegistration(key: string, topic: string, host: string): Promise<void> {
-    if (!this.client) return;
-    try {
-      await this.client.multi().sAdd(topic, key).set(key, host).pExpire(key, this.ttlMs).exec();
-      this.answeredAt = this.clock.now();
-      this.opts.counters.inc('matchmaker.redis.registered');
-    } catch (err) {
-      // Kept locally; written again on reconnect or at the next heartbeat.
-      this.log.warn({ err, topic, host }, 'could not register in Redis; will retry');
-    }
-  }
-
-  /** Refresh every registration's ttl; re-register those whose key vanished. */
+  /**
+   * Write every registration again, member and key together: refreshes the
+   * ttl, and puts back whatever Redis lost or someone removed.
+   */
   private async beat(): Promise<void> {
     const client = this.client;
-    if (!client || !this.up) return;
-    for (const [key, r] of this.registered) {
-      try {
-        const refreshed = await client.pExpire(key, this.ttlMs);
-        if (Number(refreshed) === 0) await this.writeRegistration(key, r.topic, r.host);
-      } catch (err) {
-        this.log.warn({ err, topic: r.topic }, 'heartbeat to Redis failed; retrying at the next one');
-        return;
-      }
+    if (!client || !this.up || this.beating) return;
+    this.beating = true;
+    try {
+      if (this.registered.size > 0) await this.write(client, [...this.registered.values()]);
+      this.answeredAt = this.clock.now();
+      this.opts.counters.inc('matchmaker.redis.heartbeats');
+    } catch (err) {
+      this.log.warn({ err }, 'heartbeat to Redis failed; retrying at the next one');
+    } finally {
+      this.beating = false;
     }
-    this.answeredAt = this.clock.now();
-    this.opts.counters.inc('matchmaker.redis.heartbeats');
   }
 
   /** Connection lost (or a connect attempt failed): log once per outage. */
@@ -314,6 +347,12 @@ export class RedisMatchmaker implements Matchmaker {
     }
     // Redis may have lost everything (restart without persistence): write
     // every registration again rather than waiting for a heartbeat.
-    for (const [key, r] of this.registered) void this.writeRegistration(key, r.topic, r.host);
+    const client = this.client;
+    if (!client || this.registered.size === 0) return;
+    const regs = [...this.registered.values()];
+    this.write(client, regs).then(
+      () => this.opts.counters.inc('matchmaker.redis.registered', regs.length),
+      (err: unknown) => this.log.warn({ err }, 'could not register again after reconnecting; the next heartbeat will'),
+    );
   }
 }

@@ -35,12 +35,17 @@ export interface RingOptions {
  * counted). Lookups use the unqualified base topic; returned topics keep the
  * exchange qualification.
  *
+ * The file may also map server names to hosts (`"zmq_bridge.servers"`, see
+ * ring-file.ts and docs/server-names.md): the static counterpart of the
+ * registrations other kinds keep, consulted for every topic.
+ *
  * The file is re-read on {@link reload} (SIGHUP) and when it changes on disk;
  * an invalid new file keeps the old ring and is logged with the reason.
  */
 export class RingMatchmaker implements Matchmaker {
   readonly kind: string = 'ring';
-  protected ring: Ring = new Map();
+  readonly serverSource = 'the ring file\'s server map ("zmq_bridge.servers")';
+  protected ring: Ring = { topics: new Map(), servers: new Map() };
   private readonly next = new Map<string, number>();
   private readonly log: Logger;
   private watcher: FSWatcher | null = null;
@@ -59,7 +64,7 @@ export class RingMatchmaker implements Matchmaker {
   async start(): Promise<void> {
     this.ring = await loadRingFile(this.opts.ringfile);
     this.loadedAt = (this.opts.clock ?? systemClock).now();
-    this.log.info({ topics: [...this.ring.keys()] }, 'ring loaded');
+    this.log.info({ topics: [...this.ring.topics.keys()], servers: [...this.ring.servers.keys()] }, 'ring loaded');
     if (this.opts.watch !== false) this.startWatching();
   }
 
@@ -78,12 +83,12 @@ export class RingMatchmaker implements Matchmaker {
   }
 
   describe(): MatchmakerState {
-    const hosts = new Set([...this.ring.values()].flat());
+    const hosts = new Set([...this.ring.topics.values()].flat());
     return {
       kind: this.kind,
       backend: this.opts.ringfile,
       reachable: true,
-      detail: `${this.ring.size} topics, ${hosts.size} hosts`,
+      detail: `${this.ring.topics.size} topics, ${hosts.size} hosts, ${this.ring.servers.size} server names`,
       warning: this.refused,
     };
   }
@@ -91,7 +96,7 @@ export class RingMatchmaker implements Matchmaker {
   /** The ring file is the backend: "unreachable" while its last reload was refused (the previous ring still serves). */
   status(): MatchmakerStatus {
     const topics = new Map<string, number>();
-    for (const [topic, hosts] of this.ring) topics.set(topic, hosts.length);
+    for (const [topic, hosts] of this.ring.topics) topics.set(topic, hosts.length);
     return {
       backend: 'ringfile',
       reachable: this.refused === null,
@@ -103,13 +108,13 @@ export class RingMatchmaker implements Matchmaker {
 
   /** Snapshot of the current ring (for tests and diagnostics). */
   hosts(topic: string): readonly string[] {
-    return this.ring.get(topic) ?? [];
+    return this.ring.topics.get(topic) ?? [];
   }
 
   async queues(topic: string): Promise<Queue[]> {
     const b = bindingOf(topic);
     if (b.kind === 'direct') return [{ topic, host: b.host }];
-    const hosts = this.ring.get(b.key);
+    const hosts = this.ring.topics.get(b.key);
     if (!hosts) {
       this.opts.counters.inc('matchmaker.ring.no_topic');
       if (!this.warnedMissing.has(b.key)) {
@@ -130,7 +135,7 @@ export class RingMatchmaker implements Matchmaker {
 
   /** The ring is static: a listener only gets bare/fanout traffic if the file lists its host. */
   async register(topic: string, host: string): Promise<void> {
-    const hosts = this.ring.get(topic);
+    const hosts = this.ring.topics.get(topic);
     if (!hosts || !hosts.includes(host)) {
       this.log.warn(
         { topic, host },
@@ -141,6 +146,24 @@ export class RingMatchmaker implements Matchmaker {
 
   async unregister(_topic: string, _host: string): Promise<void> {}
 
+  /** Static: a listener's name is found only if the file maps it. */
+  async registerServer(topic: string, server: string, host: string): Promise<void> {
+    const hosts = this.ring.servers.get(server);
+    if (hosts && !hosts.includes(host)) {
+      this.log.warn(
+        { topic, server, host, ring_hosts: hosts },
+        'listener registered under a server name the ring file maps to other hosts: messages for that name go there',
+      );
+    }
+  }
+
+  async unregisterServer(_topic: string, _server: string, _host: string): Promise<void> {}
+
+  /** The hosts the file maps `server` to (for every topic; lookups use the unqualified name as written). */
+  async serverHosts(_topic: string, server: string): Promise<string[]> {
+    return [...(this.ring.servers.get(server) ?? [])];
+  }
+
   private async doReload(): Promise<void> {
     try {
       const ring = await loadRingFile(this.opts.ringfile);
@@ -149,7 +172,7 @@ export class RingMatchmaker implements Matchmaker {
       this.refused = null;
       this.warnedMissing.clear();
       this.opts.counters.inc('matchmaker.ring.reloaded');
-      this.log.info({ topics: [...ring.keys()] }, 'ring reloaded');
+      this.log.info({ topics: [...ring.topics.keys()], servers: [...ring.servers.keys()] }, 'ring reloaded');
     } catch (err) {
       this.opts.counters.inc('matchmaker.ring.reload_failed');
       const problem = err instanceof RingFileError ? err.problem : 'unknown';

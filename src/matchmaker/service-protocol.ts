@@ -14,7 +14,20 @@
  *
  * `ttl` is the client's `matchmaker_heartbeat_ttl` in seconds: a host's
  * registration expires when no register/heartbeat refreshed it for that long.
+ *
+ * Server names (docs/server-names.md) travel in the same ops: a listener
+ * named `S` of topic `T` registers, heartbeats and is looked up
+ * (`get_workers`) under the directed key `T.S` ({@link serverKey}). Bare
+ * topics hold no `.`, so the two kinds of keys never meet in the service's
+ * registry, and the broker role forwards bare topics only; a service of an
+ * older daemon keeps and answers them the same way.
  */
+import { directedTopic } from '../wire/topic';
+
+/** The registry key of server name `server` of topic `topic`. */
+export function serverKey(topic: string, server: string): string {
+  return directedTopic(topic, server);
+}
 
 export type ServiceRequest =
   | { id: number; op: 'ping' }

@@ -8,6 +8,7 @@ import type { Matchmaker, Queue } from './types';
  */
 export class StubMatchmaker implements Matchmaker {
   readonly kind = 'stub';
+  readonly serverSource = 'nothing (the stub matchmaker keeps no registrations)';
 
   /** @param host `rpc_zmq_host` of this daemon. */
   constructor(private readonly host: string) {}
@@ -21,4 +22,10 @@ export class StubMatchmaker implements Matchmaker {
 
   async register(_topic: string, _host: string): Promise<void> {}
   async unregister(_topic: string, _host: string): Promise<void> {}
+  async registerServer(_topic: string, _server: string, _host: string): Promise<void> {}
+  async unregisterServer(_topic: string, _server: string, _host: string): Promise<void> {}
+
+  async serverHosts(_topic: string, _server: string): Promise<string[]> {
+    return [];
+  }
 }

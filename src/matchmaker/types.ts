@@ -47,6 +47,29 @@ export interface Matchmaker {
   register(topic: string, host: string): Promise<void>;
   /** The last listener for `topic` on `host` went away. Idempotent. */
   unregister(topic: string, host: string): Promise<void>;
+  /**
+   * Where this kind learns which host serves a server name, for logs and
+   * the error of a name that resolves nowhere (`redis registrations`,
+   * `the ring file's server map`, `nothing: the local matchmaker keeps no
+   * registrations`).
+   */
+  readonly serverSource: string;
+  /**
+   * A listener named `server` (oslo.messaging's `target.server`, Nova's
+   * `[DEFAULT] host`) for base topic `topic` appeared on `host` (this host).
+   * Kinds that keep registrations record it, expiring like host
+   * registrations; the others ignore it. Idempotent. See docs/server-names.md.
+   */
+  registerServer(topic: string, server: string, host: string): Promise<void>;
+  /** The last listener named `server` of `topic` on `host` went away. Idempotent. */
+  unregisterServer(topic: string, server: string, host: string): Promise<void>;
+  /**
+   * Hosts known to serve the listener named `server` of base topic `topic`
+   * (exchange-qualified as on the wire), sorted; `[]` when this matchmaker
+   * knows none - the caller then tries other ways (docs/server-names.md).
+   * Rejects only where bare look-ups would (e.g. the broker service down).
+   */
+  serverHosts(topic: string, server: string): Promise<string[]>;
   /** Re-read whatever can change live (ring file); called on SIGHUP. */
   reload?(): Promise<void>;
   /** Its backend's state, for `nova-zmq-bridge status`; kinds without one may leave it out. */

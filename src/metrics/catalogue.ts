@@ -121,6 +121,7 @@ export const LOCAL_API_ERROR_CODES = [
   'UNAVAILABLE',
   'PEER_KEY_MISSING',
   'REPLY_NOT_OWED',
+  'UNKNOWN_SERVER',
   'unknown',
 ] as const;
 
@@ -129,6 +130,10 @@ export const DENIAL_REASONS = ['untrusted_key', 'not_curve', 'address_not_listed
 
 /** Kinds of failed handshake seen by the socket monitor: `HandshakeFailure` of security/handshake-monitor.ts. */
 export const HANDSHAKE_FAILURES = ['protocol', 'auth', 'other'] as const;
+
+
+/** How a directed target's server name was resolved: `ResolvedVia` of localapi/server-resolver.ts. */
+export const ROUTE_VIAS = ['local', 'matchmaker', 'host'] as const;
 
 /** Matchmakers that are clients of a broker-role daemon's services (`service` of service-client.ts). */
 export const SERVICE_CLIENTS = ['broker', 'topic_scheduler'] as const;
@@ -338,6 +343,24 @@ export const COUNTER_CATALOGUE = {
     unit: 'heartbeats', component: 'localapi',
     counts: 'Call heartbeats from a shim server that could not be sent to the calling host.',
   },
+  'localapi.route.{via}': {
+    unit: 'messages', component: 'localapi', vars: { via: ROUTE_VIAS },
+    counts: 'Directed casts and calls (a target with a server) routed, by how the server name was resolved: a listener on this host (`local`), a host the matchmaker knows for the name (`matchmaker`), or the name taken as a host, the legacy way (`host`). See docs/server-names.md.',
+  },
+  'localapi.route.unknown_server': {
+    unit: 'messages', component: 'localapi',
+    counts: 'Directed casts and calls refused with `UNKNOWN_SERVER`: the server name is no listener here, the matchmaker knows no host for it, and it does not resolve as a host name.',
+    action: 'Is the server running? Its name must be registered (redis, broker, topic_scheduler), in the ring file\'s `"zmq_bridge.servers"`, or resolve as a host name; the warning log line lists what was tried.',
+  },
+  'localapi.route.matchmaker_failed': {
+    unit: 'lookups', component: 'localapi',
+    counts: 'Server-name look-ups the matchmaker could not answer (its service or Redis is down); the name was then tried as a host.',
+    action: 'See the matchmaker\'s outage counters (`matchmaker.{client}.outages`, `matchmaker.redis.disconnects`).',
+  },
+  'localapi.route.host_lookups': {
+    unit: 'lookups', component: 'localapi',
+    counts: 'System resolver look-ups (getaddrinfo) of server names tried as host names; answers are cached (`DEFAULT_HOST_LOOKUP_TTL_MS` of localapi/host-lookup.ts).',
+  },
   'localapi.listeners.added': {
     unit: 'listeners', component: 'listeners',
     counts: 'Listeners registered by shims (`listen`).',
@@ -353,6 +376,11 @@ export const COUNTER_CATALOGUE = {
   'localapi.delivered_bytes.{kind}': {
     unit: 'bytes', component: 'listeners', vars: { kind: DELIVERED_KINDS },
     counts: 'Bytes (all frames, as received) of the messages counted by `localapi.delivered.{kind}`.',
+  },
+  'localapi.deliver.no_server': {
+    unit: 'messages', component: 'listeners',
+    counts: 'Messages `T.S` for a server name no listener on this host has (and `S` is not this host\'s name): not handed to another server of `T`, left to the legacy ipc socket.',
+    action: 'The server stopped, or a stale registration (or ring file entry) points its name here: the warning log line names it.',
   },
   'localapi.deliver.bad_envelope': {
     unit: 'messages', component: 'listeners',

@@ -113,6 +113,11 @@ export const PROMETHEUS_MAP: { readonly [P in CounterPattern]: MetricMapping } =
 
   'matchmaker.{service}_service.{op}': m('broker_service_requests_total'),
   'matchmaker.{service}_service.bad_request': m('broker_service_bad_requests_total'),
+  'localapi.route.{via}': m('localapi_directed_routes_total'),
+  'localapi.route.unknown_server': refused('unknown_server'),
+  'localapi.route.matchmaker_failed': m('localapi_server_lookup_failures_total'),
+  'localapi.route.host_lookups': m('localapi_server_host_lookups_total'),
+  'localapi.deliver.no_server': m('localapi_deliveries_no_server_total'),
   'control.answered': m('control_pings_answered_total'),
   'control.unknown_method': m('control_unknown_methods_total'),
   'control.bad_request': refused('control_bad_request'),

@@ -49,8 +49,11 @@ export function loopbackBlock(count: number): string[] {
 
 // ---------------------------------------------------------------- options
 
-/** Ring file contents, or a function of all the cluster's addresses (hosts first, then spares). */
-export type RingSpec = Record<string, string[]> | ((addrs: string[]) => Record<string, string[]>);
+/**
+ * Ring file contents (`{topic: [hosts]}`, optionally `"zmq_bridge.servers"`),
+ * or a function of all the cluster's addresses (hosts first, then spares).
+ */
+export type RingSpec = Record<string, unknown> | ((addrs: string[]) => Record<string, unknown>);
 
 export type ClusterMatchmaker =
   | { kind: 'local' | 'stub'; raw?: string }

@@ -94,6 +94,21 @@ export class RedisServer {
     proc.stderr!.resume();
   }
 
+  /**
+   * Freeze the server (SIGSTOP): its connections stay open and commands
+   * queue up unanswered, as with a Redis stalled by swapping or a VM pause.
+   */
+  pause(): void {
+    if (!this.proc) throw new Error('redis-server is not running');
+    this.proc.kill('SIGSTOP');
+  }
+
+  /** Thaw a {@link pause}d server (SIGCONT): it answers the queued commands in order. */
+  resume(): void {
+    if (!this.proc) throw new Error('redis-server is not running');
+    this.proc.kill('SIGCONT');
+  }
+
   /** Stop the server (SIGKILL: like a crash, nothing is flushed) and wait for it to exit. */
   async stop(): Promise<void> {
     const proc = this.proc;
@@ -104,6 +119,8 @@ export class RedisServer {
     await new Promise<void>((resolve) => {
       proc.once('exit', () => resolve());
       proc.kill('SIGKILL');
+      // A paused server dies of SIGKILL all the same; SIGCONT is harmless otherwise.
+      proc.kill('SIGCONT');
     });
   }
 }
