@@ -59,7 +59,8 @@ describe('sender against a legacy-style PULL receiver', () => {
       const replyCap = vec('ring/call.json').messages[1]!.frames;
       const msgId = replyCap[0]!.toString();
       const delivered: Delivery[] = [];
-      await c.listen({ topic: 'anchor' }, (dl) => delivered.push(dl));
+      // The captured call names server 127.0.0.1 (`anchor.127.0.0.1`): a listener of that name takes it here.
+      const lid = await c.listen({ topic: 'anchor', server: '127.0.0.1' }, (dl) => delivered.push(dl));
       const legacyCaller = new zmq.Push({ linger: 0 });
       legacyCaller.connect(`tcp://127.0.0.2:${port}`);
       await legacyCaller.send(vec('ring/call.json').messages[0]!.frames);
@@ -69,6 +70,8 @@ describe('sender against a legacy-style PULL receiver', () => {
       c.reply([msgId, 'zmq_replies.127.0.0.1'], cp.ctx, { result: '"hello"' });
       const rep = await receiveWithin(pull, 5000);
       for (let i = 0; i < 4; i++) assert.ok(rep[i]!.equals(replyCap[i]!), `reply frame ${i}: ${rep[i]} != ${replyCap[i]}`);
+      // Gone again, so the next call to server 127.0.0.1 goes over tcp to the legacy-style receiver.
+      await c.unlisten(lid);
 
       // call: the capture's request with our msg_id and reply topic; answered like a legacy callee would
       const callCap = vec('ring/call.json').messages[0]!.frames;
