@@ -33,6 +33,8 @@ import { buildRpcParts, type RpcParts } from './localapi/wiring';
 import { resolveLogLevel } from './config/log-level';
 import { freezeRestartOptions } from './config/restart';
 import { createContext } from './zmq-context';
+import { planSocketBudget, readOpenFileLimit, type SocketBudget } from './socket-budget';
+import { removeStaleIpcFiles } from './receiver/stale-ipc';
 
 /** A part of the daemon with a lifecycle. */
 export interface DaemonComponent {
@@ -60,6 +62,8 @@ export interface DaemonOptions {
   context?: zmq.Context;
   /** Time for every part that keeps time (default: the system clock; tests pass a manual clock). */
   clock?: Clock;
+  /** The open-file limit the socket budget is planned against (default: the process's, from /proc; null: unknown). */
+  openFileLimit?: number | null;
 }
 
 export class Daemon {
@@ -74,6 +78,8 @@ export class Daemon {
   readonly matchmaker: Matchmaker;
   /** Sender, reply waiter, shim listeners, local API server. */
   readonly rpc: RpcParts;
+  /** Caps of peer connections and ipc outlets, and the context's maxSockets (src/socket-budget.ts). */
+  readonly budget: SocketBudget;
   private cfg: BridgeConfig;
   private readonly log: Logger;
   private readonly components: DaemonComponent[] = [];
@@ -84,7 +90,11 @@ export class Daemon {
     this.cfg = config;
     this.log = log;
     this.counters = opts.counters ?? new Counters();
-    this.context = opts.context ?? createContext(config.contexts);
+    this.budget = planSocketBudget(
+      { maxPeers: config.bridge.maxPeers, maxOutlets: config.bridge.maxIpcOutlets },
+      opts.openFileLimit !== undefined ? opts.openFileLimit : readOpenFileLimit(),
+    );
+    this.context = opts.context ?? createContext(config.contexts, this.budget.maxSockets);
     this.clock = opts.clock ?? systemClock;
     const receiverLog = this.logger('receiver');
     // Routing problems (a part that throws, an unclaimed heartbeat) are the receiver's: same logger.
@@ -99,6 +109,7 @@ export class Daemon {
       router: this.router,
       context: this.context,
       clock: this.clock,
+      maxOutlets: this.budget.maxOutlets,
     });
     this.matchmaker = createMatchmaker(config, { log: this.logger('matchmaker'), counters: this.counters, context: this.context, clock: this.clock });
     this.rpc = buildRpcParts({
@@ -109,6 +120,7 @@ export class Daemon {
       counters: this.counters,
       context: this.context,
       clock: this.clock,
+      pool: { maxPeers: this.budget.maxPeers },
     });
     this.buildComponents();
   }
@@ -140,6 +152,8 @@ export class Daemon {
       name: 'receiver',
       start: async () => {
         await prepareIpcDir(this.cfg.ipcDir);
+        await removeStaleIpcFiles(this.cfg.ipcDir, { log: this.logger('receiver'), counters: this.counters });
+        this.logBudget();
         await receiver.start();
       },
       stop: () => receiver.stop(),
@@ -178,6 +192,20 @@ export class Daemon {
       });
       this.router.use('broker', role);
       this.addComponent(role);
+    }
+  }
+
+  /** Say what the socket budget is, and loudly when the open-file limit lowered a cap. */
+  private logBudget(): void {
+    const b = this.budget;
+    const fields = { max_peers: b.maxPeers, max_ipc_outlets: b.maxOutlets, max_sockets: b.maxSockets, fds_needed: b.fdsNeeded, open_file_limit: b.openFileLimit };
+    if (b.lowered) {
+      this.log.warn(
+        { ...fields, configured_max_peers: b.lowered.maxPeers, configured_max_ipc_outlets: b.lowered.maxOutlets },
+        'the open-file limit cannot hold max_peers and max_ipc_outlets: both lowered; raise LimitNOFILE (docs/scale.md)',
+      );
+    } else {
+      this.log.info(fields, 'socket budget');
     }
   }
 

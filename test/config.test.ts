@@ -99,6 +99,10 @@ test('no files at all: every default', () => {
     schedulerPort: 9503,
     brokerRole: false,
     logLevel: null,
+    maxPeers: 4096,
+    peerIdleSeconds: 300,
+    maxIpcOutlets: 4096,
+    ipcOutletIdleSeconds: 600,
   });
 });
 
@@ -143,6 +147,10 @@ reply_hold = 2.5
 fanout_hold = 0
 broker_role = true
 log_level = WARNING
+max_peers = 5000
+peer_idle_timeout = 60
+max_ipc_outlets = 12000
+ipc_outlet_idle_timeout = 1.5
 [unknown_group]
 x = y
 `);
@@ -182,6 +190,10 @@ x = y
     schedulerPort: 9603,
     brokerRole: true,
     logLevel: 'warn',
+    maxPeers: 5000,
+    peerIdleSeconds: 60,
+    maxIpcOutlets: 12000,
+    ipcOutletIdleSeconds: 1.5,
   });
 });
 

@@ -292,6 +292,10 @@ export function loadConfig(opts: LoadConfigOptions): BridgeConfig {
       schedulerPort: r.typed(O.OPT_SCHEDULER_PORT, schedulerPort).value,
       brokerRole: r.typed(O.OPT_BROKER_ROLE).value,
       logLevel: r.typed(O.OPT_LOG_LEVEL).value,
+      maxPeers: r.typed(O.OPT_MAX_PEERS).value,
+      peerIdleSeconds: r.typed(O.OPT_PEER_IDLE_TIMEOUT).value,
+      maxIpcOutlets: r.typed(O.OPT_MAX_IPC_OUTLETS).value,
+      ipcOutletIdleSeconds: r.typed(O.OPT_IPC_OUTLET_IDLE_TIMEOUT).value,
     },
   };
 }

@@ -136,11 +136,21 @@ export class LocalApi {
   }
 
   /**
-   * Queue one copy per queue. A refusal throws at once (the request is
-   * answered with it); a late failure is counted and logged by the sender.
+   * Queue one copy per queue. A refusal of one copy does not stop the
+   * others (a fanout to 2,000 hosts must not end at the first full peer);
+   * the first refusal is thrown once every copy was tried (the request is
+   * answered with it). A late failure is counted and logged by the sender.
    */
   private sendEach(queues: Queue[], frames: (topic: string) => Buffer[]): void {
-    for (const q of queues) this.d.sender.submit(q.host, frames(q.topic), { topic: q.topic, msgId: '0' }).catch(() => {});
+    let refused: unknown = null;
+    for (const q of queues) {
+      try {
+        this.d.sender.submit(q.host, frames(q.topic), { topic: q.topic, msgId: '0' }).catch(() => {});
+      } catch (err) {
+        refused ??= err;
+      }
+    }
+    if (refused !== null) throw refused;
   }
 
   private async cast(s: Session, r: CastRequest): Promise<void> {

@@ -89,6 +89,8 @@ export abstract class Outlet {
   queuedBytes = 0;
   /** When a message last left through the socket (clock time), 0 if never. */
   lastSentAt = 0;
+  /** When the outlet was made (clock time): a new outlet is not idle yet. */
+  readonly createdAt: number;
   private pumping = false;
   private readonly forwarded: CounterCell;
   protected abstract readonly sock: zmq.Push | zmq.XPublisher;
@@ -102,7 +104,22 @@ export abstract class Outlet {
     this.endpoint = ipcEndpoint(deps.settings.ipcDir, topic);
     this.log = deps.log.child({ ipc: this.name });
     this.clock = deps.clock;
+    this.createdAt = deps.clock.now();
     this.forwarded = deps.counters.cell('receiver.forwarded');
+  }
+
+  /**
+   * Whether closing the outlet now would lose something: messages queued
+   * or held, or a send in flight. An outlet that is not busy may be closed
+   * (idle, or to make room at the cap) without dropping anything.
+   */
+  get busy(): boolean {
+    return this.pumping || this.pending() > 0;
+  }
+
+  /** Clock time of the outlet's last activity: its last send, or its creation. */
+  get lastActiveAt(): number {
+    return Math.max(this.lastSentAt, this.createdAt);
   }
 
   /** Messages waiting in this outlet (queued, and for replies held). */
@@ -110,10 +127,14 @@ export abstract class Outlet {
     return this.queue.length;
   }
 
-  /** Bind the ipc socket; runs in the background, messages queue meanwhile. */
-  open(): void {
+  /**
+   * Bind the ipc socket; runs in the background, messages queue meanwhile.
+   * `after`: the close of this name's previous outlet, whose file must be
+   * gone before this one binds (removing it later would remove ours).
+   */
+  open(after?: Promise<void>): void {
     this.configure();
-    this.sock.bind(this.endpoint).then(
+    (after ? after.then(() => this.bindSocket()) : this.bindSocket()).then(
       () => {
         if (this.closed) return;
         this.bound = true;
@@ -132,6 +153,10 @@ export abstract class Outlet {
         this.deps.onFailed(this);
       },
     );
+  }
+
+  private bindSocket(): Promise<void> {
+    return this.closed ? Promise.resolve() : this.sock.bind(this.endpoint);
   }
 
   protected configure(): void {

@@ -63,6 +63,8 @@ export interface ReceiverOptions {
   context?: zmq.Context;
   /** Time for the queue budget and the outlets' holds (default: the system clock). */
   clock?: Clock;
+  /** Cap of ipc outlets from the socket budget (src/socket-budget.ts); default `[zmq_bridge] max_ipc_outlets`. */
+  maxOutlets?: number;
 }
 
 export function outletSettings(config: BridgeConfig): OutletSettings {
@@ -134,6 +136,8 @@ export class Receiver {
       log: opts.log,
       context: opts.context,
       clock: this.clock,
+      maxOutlets: opts.maxOutlets ?? opts.config.bridge.maxIpcOutlets,
+      idleMs: opts.config.bridge.ipcOutletIdleSeconds * 1000,
     });
     this.router = opts.router ?? new InboundRouter({ log: opts.log, counters: opts.counters });
     this.router.use('outlets', this.outlets);
@@ -285,6 +289,11 @@ export class Receiver {
       { problem, refused_total: this.counters.get(name), nframes: frames.length, msg_id: printable(frames[0]), topic: printable(frames[1]), style: printable(frames[2], 32) },
       'refused malformed message',
     );
+  }
+
+  /** ipc outlets open now (at most `max_ipc_outlets`). */
+  get outletCount(): number {
+    return this.outlets.size;
   }
 
   /** The ipc socket paths this receiver has bound so far. */

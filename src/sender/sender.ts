@@ -48,6 +48,8 @@ export class Sender implements FrameSender {
     this.pool = new PeerPool({
       port: c.port,
       castTimeoutMs: c.castTimeout * 1000,
+      maxPeers: c.bridge.maxPeers,
+      idleMs: c.bridge.peerIdleSeconds * 1000,
       log: opts.log,
       counters: opts.counters,
       context: opts.context,
@@ -98,6 +100,11 @@ export class Sender implements FrameSender {
   /** Hosts with an open tcp connection. */
   peers(): string[] {
     return this.pool.hosts();
+  }
+
+  /** Messages waiting for a peer connection slot (`[zmq_bridge] max_peers` reached). */
+  waitingForSlot(): number {
+    return this.pool.waitingForSlot;
   }
 
   close(): void {

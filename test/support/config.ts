@@ -119,6 +119,10 @@ export function testConfig(overrides: ConfigOverrides = {}): BridgeConfig {
       schedulerPort: (overrides.startPort ?? O.DEFAULT_ZMQ_START_PORT) + O.SCHEDULER_PORT_OFFSET,
       brokerRole: O.OPT_BROKER_ROLE.default ?? false,
       logLevel: O.OPT_LOG_LEVEL.default ?? null,
+      maxPeers: O.DEFAULT_MAX_PEERS,
+      peerIdleSeconds: O.DEFAULT_PEER_IDLE_S,
+      maxIpcOutlets: O.DEFAULT_MAX_IPC_OUTLETS,
+      ipcOutletIdleSeconds: O.DEFAULT_IPC_OUTLET_IDLE_S,
       ...bridge,
     },
   };
