@@ -3,7 +3,9 @@
  * real ZeroMQ sockets: the budget arithmetic, the peer pool's cap (least
  * recently used idle peer evicted, messages for a new host waiting for a
  * slot, PEER_LIMIT beyond), the ipc outlets' idle close and cap, and the
- * stale-file probe. Deadlines and idle sweeps run on a ManualClock.
+ * stale-file probe, and the redis matchmaker's member view (a send reads
+ * Redis once, not once per host). Deadlines, idle sweeps and view ages run
+ * on a ManualClock.
  */
 import { test, describe, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +24,10 @@ import { buildCastFrames } from '../src/wire/envelope';
 import { ipcEndpoint, ipcPath, tcpEndpoint } from '../src/wire/endpoints';
 import { IPC_FILE_PREFIX } from '../src/wire/topic';
 import { ManualClock } from './support/manual-clock';
+import { RedisServer } from './support/redis';
+import { createClient } from 'redis';
+import { RedisMatchmaker } from '../src/matchmaker/redis';
+import { DEFAULT_MEMBER_VIEW_MAX_AGE_MS } from '../src/matchmaker/member-view-cache';
 import { loopbackBlock } from './support/cluster';
 import { freeTcpPorts, makeIpcDir, removeDir, testConfig } from './support/config';
 import { receiveWithin, waitFor, waitForFile } from './support/zmq-helpers';
@@ -270,6 +276,43 @@ describe('stale ipc files', () => {
     } finally {
       for (const s of socks) s.close();
       removeDir(dir);
+    }
+  });
+});
+
+describe('redis matchmaker at scale', () => {
+  test('bare lookups over 300 live hosts read every member once per view, not once per send; a change of membership is seen at once', async () => {
+    const server = await RedisServer.start();
+    const raw = createClient({ socket: { host: server.host, port: server.port } });
+    raw.on('error', () => {});
+    await raw.connect();
+    const clock = new ManualClock();
+    const mm = new RedisMatchmaker({
+      redis: { host: server.host, port: server.port, password: null },
+      heartbeatFreq: 300, heartbeatTtl: 600, log: silentLogger(), counters: new Counters(), clock,
+    });
+    try {
+      await mm.start();
+      const hosts = Array.from({ length: 300 }, (_, i) => `h${i}`);
+      for (const h of hosts) await raw.multi().sAdd('big', `big.${h}`).set(`big.${h}`, h).expire(`big.${h}`, 600).exec();
+      const ttlCalls = async () => Number(/cmdstat_ttl:calls=(\d+)/.exec(await raw.info('commandstats'))?.[1] ?? 0);
+      const before = await ttlCalls();
+      const seen = new Set<string>();
+      for (let i = 0; i < 600; i++) seen.add((await mm.queues('big'))[0]!.host);
+      assert.equal(seen.size, 300, 'round-robin reaches every host');
+      assert.equal((await ttlCalls()) - before, 300, 'one full read for 600 sends');
+      // A host registering (or leaving) changes the set's size: the next lookup reads it.
+      await raw.multi().sAdd('big', 'big.new').set('big.new', 'new').expire('big.new', 600).exec();
+      assert.ok((await mm.queues('fanout~big')).some((q) => q.host === 'new'));
+      // Past the view's age everything is read again (an expired host is found there).
+      clock.advance(DEFAULT_MEMBER_VIEW_MAX_AGE_MS);
+      const t0 = await ttlCalls();
+      await mm.queues('big');
+      assert.equal((await ttlCalls()) - t0, 301);
+    } finally {
+      await mm.stop();
+      raw.destroy();
+      await server.stop();
     }
   });
 });

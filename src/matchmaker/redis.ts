@@ -8,6 +8,7 @@ import { directedTopic, fanoutTopic, splitDirected } from '../wire/topic';
 import { RedisUnavailableError } from './errors';
 import { systemClock, type Clock, type Timer } from '../time/clock';
 import { every } from './periodic';
+import { MemberViewCache } from './member-view-cache';
 
 /** Pause between reconnection attempts while Redis is unreachable (ms). */
 export const DEFAULT_REDIS_RECONNECT_MS = 500;
@@ -93,9 +94,12 @@ export class RedisMatchmaker implements Matchmaker {
   /** Last live members seen per topic, served while Redis is down. */
   private readonly view = new Map<string, string[]>();
   private readonly next = new Map<string, number>();
+  /** Live members kept between lookups, so a send does not read every member (member-view-cache.ts). */
+  private readonly members: MemberViewCache;
 
   constructor(private readonly opts: RedisMatchmakerOptions) {
     this.clock = opts.clock ?? systemClock;
+    this.members = new MemberViewCache(this.clock);
     this.log = opts.log.child({ matchmaker: 'redis', redis: `${opts.redis.host}:${opts.redis.port}` });
   }
 
@@ -178,7 +182,7 @@ export class RedisMatchmaker implements Matchmaker {
   async queues(topic: string): Promise<Queue[]> {
     const b = bindingOf(topic);
     if (b.kind === 'direct') return [{ topic, host: b.host }];
-    const members = await this.liveMembers(b.base);
+    const members = await this.viewOf(b.base);
     if (members.length === 0) {
       this.opts.counters.inc('matchmaker.redis.no_host');
       return [];
@@ -194,6 +198,13 @@ export class RedisMatchmaker implements Matchmaker {
     this.next.set(b.base, i + 1);
     const member = members[i]!;
     return [{ topic: member, host: splitDirected(member).host! }];
+  }
+
+  /** Live members of `topic`: the kept view while the set's size is unchanged, else a full read. */
+  private viewOf(topic: string): Promise<string[]> {
+    const client = this.client;
+    if (!client || !this.up) return this.liveMembers(topic);
+    return this.members.get(topic, async () => Number(await client.sCard(topic)), () => this.liveMembers(topic));
   }
 
   /** True while connected to Redis. */
