@@ -51,6 +51,8 @@ export const POLL_MS = 20;
 export const DAEMON_START_TIMEOUT_MS = 30_000;
 /** Seconds a bench call may wait for its reply. */
 export const CALL_TIMEOUT_S = 120;
+/** Casts a fresh daemon handles before anything is measured (JIT warm-up), at least one per host. */
+export const WARMUP_MESSAGES = 1_000;
 /** Log level of the scale daemons (warnings reach their log file). */
 const DAEMON_LOG_LEVEL = 'warn';
 
@@ -101,7 +103,7 @@ export const FULL_SCALE: ScaleSizes = {
   receiveFleetHosts: 100,
 };
 
-export type ScaleStepName = 'directed' | 'bare' | 'fanout' | 'calls' | 'ipc topics' | 'local listeners' | 'calls in flight';
+export type ScaleStepName = 'first contact' | 'directed' | 'bare' | 'fanout' | 'calls' | 'ipc topics' | 'local listeners' | 'calls in flight';
 
 export interface ScaleStep {
   step: ScaleStepName;
@@ -341,6 +343,7 @@ class ScaleRun {
       const body = '{"method": "scale", "args": {"payload": "' + 'x'.repeat(200) + '"}}';
       const totals = async (base: string) => (await this.fleet.totals([base])).totals[base] ?? 0;
 
+      await this.firstContact(d, c, 'ring', hosts, body);
       await this.fleet.reset();
       await this.measure(d, { step: 'directed', matchmaker: 'ring', hosts: n, expected: rounds * n }, () => pipeline(rounds * n, s.castWindow, (i) => c.cast({ topic: 'scale_directed', server: hosts[i % n]! }, '{}', body)), () => totals('scale_directed'));
       await this.checkSpread('scale_directed', n, rounds, 'directed');
@@ -382,8 +385,9 @@ class ScaleRun {
     const r = await this.startDaemon(`redis-${n}`, 'redis', null);
     try {
       const c = await this.client(r);
-      const body = '{"method": "scale", "args": {}}';
+      const body = '{"method": "scale", "args": {"payload": "' + 'x'.repeat(200) + '"}}';
       const totals = async (base: string) => (await this.fleet.totals([base])).totals[base] ?? 0;
+      await this.firstContact(r, c, 'redis', hosts, body);
       await this.fleet.reset();
       await this.measure(r, { step: 'bare', matchmaker: 'redis', hosts: n, expected: rounds * n }, () => pipeline(rounds * n, s.castWindow, () => c.cast({ topic: 'scale_bare' }, '{}', body)), () => totals('scale_bare'));
       await this.checkSpread('scale_bare', n, rounds, 'bare (redis)');
@@ -398,6 +402,24 @@ class ScaleRun {
     } finally {
       await r.stop();
     }
+  }
+
+  /**
+   * One directed cast to every host on a fresh daemon: opens the N peer
+   * connections (and warms the JIT up), so the steps after it measure
+   * messages rather than connection set-up. Reported on its own row: its
+   * cost per message is the cost of a new connection.
+   */
+  private async firstContact(d: DaemonHandle, c: LocalApiClient, mm: 'ring' | 'redis', hosts: string[], body: string): Promise<void> {
+    const n = hosts.length;
+    const warm = Math.max(0, WARMUP_MESSAGES - n);
+    await this.fleet.reset();
+    await this.measure(
+      d,
+      { step: 'first contact', matchmaker: mm, hosts: n, expected: n + warm, note: `opens ${n} connections${warm ? `, then ${warm} more casts` : ''}` },
+      () => pipeline(n + warm, this.sizes.castWindow, (i) => c.cast({ topic: 'scale_warmup', server: hosts[i % n]! }, '{}', body)),
+      async () => (await this.fleet.totals(['scale_warmup'])).totals.scale_warmup ?? 0,
+    );
   }
 
   /** Every host got exactly `each` messages of `base`, and none was misrouted. */
@@ -451,7 +473,8 @@ class ScaleRun {
     this.log(`  receiving side: ${s.topics} ipc topics, ${s.listeners} local listeners, ${s.callsInFlight} calls in flight (${hosts.length} simulated hosts answer)`);
     await this.startFleet(hosts);
     const d = await this.startDaemon('receive', 'local', null);
-    const ctx = new zmq.Context({ maxSockets: s.topicBatch + 64 });
+    // Closed sockets keep their slot until libzmq's reaper is done with them: room for several batches.
+    const ctx = new zmq.Context({ maxSockets: 4 * s.topicBatch + 64 });
     const push = new zmq.Push({ context: ctx, linger: 0, sendHighWaterMark: 1_000_000 });
     push.connect(tcpEndpoint(SCALE_DAEMON_ADDR, this.port));
     try {
