@@ -24,6 +24,11 @@ export const DEFAULT_RESERVED_SOCKETS = 256;
 /** File descriptors per ZeroMQ socket: its mailbox eventfd and its one listener or connection. */
 export const FDS_PER_SOCKET = 2;
 /**
+ * File descriptors per ipc outlet: its mailbox, its listener and the
+ * connection of its (usually one) legacy consumer.
+ */
+export const FDS_PER_OUTLET = 3;
+/**
  * File descriptors kept for everything that is not a ZeroMQ socket: local
  * API sessions (one per shim connection), Redis, Node's own (libuv, stdio,
  * inotify of the ring file), libzmq's I/O threads.
@@ -51,7 +56,7 @@ export interface SocketBudget extends SocketCaps {
 }
 
 function fdsFor(caps: SocketCaps): number {
-  return (caps.maxPeers + caps.maxOutlets + DEFAULT_RESERVED_SOCKETS) * FDS_PER_SOCKET + DEFAULT_RESERVED_FDS;
+  return (caps.maxPeers + DEFAULT_RESERVED_SOCKETS) * FDS_PER_SOCKET + caps.maxOutlets * FDS_PER_OUTLET + DEFAULT_RESERVED_FDS;
 }
 
 /**
@@ -63,8 +68,8 @@ export function planSocketBudget(want: SocketCaps, openFileLimit: number | null)
   let caps = { ...want };
   let lowered: SocketCaps | null = null;
   if (openFileLimit !== null && fdsFor(caps) > openFileLimit) {
-    const room = Math.floor((openFileLimit - DEFAULT_RESERVED_FDS) / FDS_PER_SOCKET) - DEFAULT_RESERVED_SOCKETS;
-    const factor = Math.max(0, room) / (want.maxPeers + want.maxOutlets);
+    const room = openFileLimit - DEFAULT_RESERVED_FDS - DEFAULT_RESERVED_SOCKETS * FDS_PER_SOCKET;
+    const factor = Math.max(0, room) / (want.maxPeers * FDS_PER_SOCKET + want.maxOutlets * FDS_PER_OUTLET);
     caps = {
       maxPeers: Math.max(MIN_CAP, Math.floor(want.maxPeers * factor)),
       maxOutlets: Math.max(MIN_CAP, Math.floor(want.maxOutlets * factor)),

@@ -17,7 +17,7 @@ import { PeerPool } from '../src/sender/peer-pool';
 import { PeerLimitError } from '../src/sender/errors';
 import { Receiver } from '../src/receiver/receiver';
 import { probeSocketFile, removeStaleIpcFiles } from '../src/receiver/stale-ipc';
-import { DEFAULT_RESERVED_FDS, DEFAULT_RESERVED_SOCKETS, FDS_PER_SOCKET, planSocketBudget, readOpenFileLimit } from '../src/socket-budget';
+import { DEFAULT_RESERVED_FDS, DEFAULT_RESERVED_SOCKETS, FDS_PER_OUTLET, FDS_PER_SOCKET, planSocketBudget, readOpenFileLimit } from '../src/socket-budget';
 import { Counters } from '../src/metrics/counters';
 import { silentLogger } from '../src/log';
 import { buildCastFrames } from '../src/wire/envelope';
@@ -43,7 +43,7 @@ describe('socket budget', () => {
     assert.equal(b.maxPeers, 4096);
     assert.equal(b.maxOutlets, 4096);
     assert.equal(b.maxSockets, 4096 + 4096 + DEFAULT_RESERVED_SOCKETS);
-    assert.equal(b.fdsNeeded, b.maxSockets * FDS_PER_SOCKET + DEFAULT_RESERVED_FDS);
+    assert.equal(b.fdsNeeded, (4096 + DEFAULT_RESERVED_SOCKETS) * FDS_PER_SOCKET + 4096 * FDS_PER_OUTLET + DEFAULT_RESERVED_FDS);
     assert.ok(b.fdsNeeded <= 65_536);
   });
 
@@ -53,6 +53,7 @@ describe('socket budget', () => {
     assert.ok(b.fdsNeeded <= 4096, `${b.fdsNeeded} fds`);
     assert.ok(b.maxPeers < 3000 && b.maxOutlets < 1000);
     assert.equal(Math.round(b.maxPeers / b.maxOutlets), 3, 'the ratio is kept');
+    assert.ok(b.fdsNeeded > 4096 * 0.9, `most of the limit is used (${b.fdsNeeded})`);
     const unknown = planSocketBudget({ maxPeers: 3000, maxOutlets: 1000 }, null);
     assert.equal(unknown.lowered, null, 'an unknown limit lowers nothing');
   });
