@@ -29,7 +29,7 @@ function row(s: ScaleStep, withHosts: boolean): string {
     int(s.messages),
     fmt(s.seconds, 2),
     int(s.msgsPerSec),
-    fmt(s.cpuUsPerMsg),
+    s.zmqCpuUsPerMsg === null ? fmt(s.cpuUsPerMsg) : `${fmt(s.cpuUsPerMsg)} (${fmt(s.zmqCpuUsPerMsg)})`,
     fmt(s.peakRssMiB),
     int(s.peakFds),
     int(s.peakSockets),
@@ -44,7 +44,7 @@ const SEND_STEPS = new Set(['first contact', 'directed', 'bare', 'fanout', 'call
 const COST_STEPS = new Set(['directed', 'bare', 'fanout', 'calls']);
 
 export function renderScaleTables(r: ScaleReport): string {
-  const head = '| messages | completion s | msgs/s | daemon CPU µs/msg | peak RSS MiB | peak fds | peak ZeroMQ sockets | lost | note |';
+  const head = '| messages | completion s | msgs/s | daemon CPU µs/msg (in libzmq threads) | peak RSS MiB | peak fds | peak ZeroMQ sockets | lost | note |';
   const sep = '|---|---|---|---|---|---|---|---|---|';
   const send = r.steps.filter((s) => SEND_STEPS.has(s.step) && s.matchmaker !== 'local');
   const recv = r.steps.filter((s) => !send.includes(s));

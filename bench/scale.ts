@@ -26,7 +26,7 @@ import * as zmq from 'zeromq';
 import { createClient } from 'redis';
 import type { ProcessRegistry, ManagedProcess } from './lib/procs';
 import { canConnect, pickPorts, waitFor as waitUntil } from './lib/net';
-import { cpuMs, memoryMiB, StepSampler } from './lib/proc-stats';
+import { cpuMs, cpuSplitMs, memoryMiB, StepSampler } from './lib/proc-stats';
 import { REPO_ROOT, writeNovaConf } from './e2e';
 import { FleetProcess } from './fleet-process';
 import { fleetAddrs, spread, FLEET_CALL_RESULT } from './fleet';
@@ -116,6 +116,8 @@ export interface ScaleStep {
   msgsPerSec: number;
   /** Daemon CPU (user + system) per message, microseconds. */
   cpuUsPerMsg: number | null;
+  /** The part of it spent in libzmq's threads (I/O thread, reaper), microseconds per message. */
+  zmqCpuUsPerMsg: number | null;
   peakRssMiB: number;
   peakFds: number;
   /** Peak ZeroMQ sockets: peer connections + ipc outlets + the receiver. */
@@ -286,6 +288,7 @@ class ScaleRun {
     const before = await d.stats.stats();
     const sampler = new StepSampler(d.proc.pid, async () => socketsOpen(await d.stats.stats())).start();
     const cpu0 = cpuMs(d.proc.pid);
+    const split0 = cpuSplitMs(d.proc.pid);
     const t0 = performance.now();
     const sent = await send();
     let got = await arrived();
@@ -298,6 +301,7 @@ class ScaleRun {
     }
     const seconds = (performance.now() - t0) / 1000;
     const cpu1 = cpuMs(d.proc.pid);
+    const split1 = cpuSplitMs(d.proc.pid);
     const peaks = await sampler.stop();
     const after = d.proc.isRunning() ? await d.stats.stats() : before;
     const lost = Math.max(0, meta.expected - got);
@@ -310,6 +314,7 @@ class ScaleRun {
       seconds,
       msgsPerSec: got / seconds,
       cpuUsPerMsg: cpu0 !== null && cpu1 !== null && got > 0 ? ((cpu1 - cpu0) * 1000) / got : null,
+      zmqCpuUsPerMsg: split0 && split1 && got > 0 ? ((split1.zmq - split0.zmq) * 1000) / got : null,
       peakRssMiB: Math.round(peaks.rssMiB * 10) / 10,
       peakFds: peaks.fds,
       peakSockets: peaks.gauge,
@@ -323,7 +328,7 @@ class ScaleRun {
     const f = (x: number | null, d = 1) => (x === null ? '?' : x.toFixed(d));
     this.log(
       `    ${meta.step.padEnd(15)} ${meta.matchmaker.padEnd(5)} N=${String(meta.hosts).padEnd(5)} ${String(meta.expected).padStart(6)} msgs ${f(seconds, 2)} s ` +
-        `${Math.round(step.msgsPerSec)}/s cpu ${f(step.cpuUsPerMsg)} us/msg rss ${f(step.peakRssMiB)} MiB fds ${step.peakFds} sockets ${step.peakSockets ?? '?'} lost ${lost} errors ${errors}`,
+        `${Math.round(step.msgsPerSec)}/s cpu ${f(step.cpuUsPerMsg)} us/msg (zmq ${f(step.zmqCpuUsPerMsg)}) rss ${f(step.peakRssMiB)} MiB fds ${step.peakFds} sockets ${step.peakSockets ?? '?'} lost ${lost} errors ${errors}`,
     );
     return step;
   }
@@ -552,9 +557,13 @@ class ScaleRun {
 }
 
 /** Run the scale part; never throws for a failed step (recorded in `failures`). */
-export async function runScale(procs: ProcessRegistry, workDir: string, daemonCmd: string[], sizes: ScaleSizes, log: Log): Promise<ScaleReport> {
+export async function runScale(procs: ProcessRegistry, workDir: string, daemonCmd: string[], given: ScaleSizes, log: Log): Promise<ScaleReport> {
+  // NZB_SCALE_HOSTS=10,2000: other fleet sizes (for profiling one comparison; reports say so).
+  const only = process.env.NZB_SCALE_HOSTS?.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  const sizes = only?.length ? { ...given, hosts: only } : given;
   const fleet = FleetProcess.spawn(procs, join(workDir, 'scale-fleet.log'));
   const run = new ScaleRun(procs, workDir, daemonCmd, sizes, log, fleet);
+  if (only?.length) run.report.notes.push(`fleet sizes from NZB_SCALE_HOSTS: ${only.join(', ')}`);
   try {
     for (const n of sizes.hosts) {
       try {

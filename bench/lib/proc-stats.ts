@@ -35,6 +35,35 @@ export function cpuMs(pid: number): number | null {
   }
 }
 
+/**
+ * CPU time (user + system) of the process so far, in milliseconds: in all,
+ * and in libzmq's own threads (`ZMQbg/...`: the I/O threads and the
+ * reaper), which do the socket work behind every send; null once it is gone.
+ */
+export function cpuSplitMs(pid: number): { total: number; zmq: number } | null {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return null;
+  }
+  let total = 0;
+  let zmq = 0;
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = ((Number(rest[11]) + Number(rest[12])) * 1000) / clockTicks();
+      total += ms;
+      if (comm.startsWith('ZMQbg')) zmq += ms;
+    } catch {
+      // the thread ended meanwhile: its time is in no task any more
+    }
+  }
+  return { total, zmq };
+}
+
 /** Resident memory now (VmRSS) and the kernel's high-water mark (VmHWM), in MiB. */
 export function memoryMiB(pid: number): { rss: number; hwm: number } | null {
   try {
