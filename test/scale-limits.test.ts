@@ -20,7 +20,7 @@ import { probeSocketFile, removeStaleIpcFiles } from '../src/receiver/stale-ipc'
 import { DEFAULT_RESERVED_FDS, DEFAULT_RESERVED_SOCKETS, FDS_PER_OUTLET, FDS_PER_SOCKET, planSocketBudget, readOpenFileLimit } from '../src/socket-budget';
 import { Counters } from '../src/metrics/counters';
 import { silentLogger } from '../src/log';
-import { buildCastFrames } from '../src/wire/envelope';
+import { buildCastFrames, castFramesFor } from '../src/wire/envelope';
 import { ipcEndpoint, ipcPath, tcpEndpoint } from '../src/wire/endpoints';
 import { IPC_FILE_PREFIX } from '../src/wire/topic';
 import { ManualClock } from './support/manual-clock';
@@ -314,6 +314,20 @@ describe('redis matchmaker at scale', () => {
       await mm.stop();
       raw.destroy();
       await server.stop();
+    }
+  });
+});
+
+describe('fanout copies', () => {
+  test('frames built once for many topics are byte for byte those built one by one', () => {
+    const ctx = '{"user": "u\\u00e9", "n": 1}';
+    const msg = '{"method": "m", "args": {"x": [1, 2]}}';
+    const make = castFramesFor(ctx, msg);
+    for (const topic of ['fanout~compute.h1', 'fanout~compute.h2', 'compute.höst']) {
+      const shared = make(topic);
+      const single = buildCastFrames(topic, ctx, msg);
+      assert.equal(shared.length, single.length);
+      shared.forEach((f, i) => assert.ok(f.equals(single[i]!), `${topic} frame ${i}`));
     }
   });
 });

@@ -9,7 +9,7 @@ import type { Counters } from '../metrics/counters';
 import type { Matchmaker, Queue } from '../matchmaker/types';
 import type { Sender } from '../sender/sender';
 import type { ReplyWaiter } from '../sender/reply-waiter';
-import { buildCastFrames, buildHeartbeatFrames, buildNotifyV2Frames, buildReplyFrames } from '../wire/envelope';
+import { buildCastFrames, castFramesFor, buildHeartbeatFrames, buildNotifyV2Frames, buildReplyFrames } from '../wire/envelope';
 import { directedTopic, fanoutTopic, notificationTopic, qualifyTopic, replyTopic, replyTopicHost } from '../wire/topic';
 import { Call, type CallParts } from './call';
 import { NoRouteError } from './errors';
@@ -155,7 +155,7 @@ export class LocalApi {
 
   private async cast(s: Session, r: CastRequest): Promise<void> {
     const queues = await this.route(this.wireTopic(r.target));
-    this.sendEach(queues, (topic) => buildCastFrames(topic, r.ctx, r.msg));
+    this.sendEach(queues, castFramesFor(r.ctx, r.msg));
     s.ok(r.rid);
   }
 

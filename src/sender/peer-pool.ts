@@ -106,39 +106,57 @@ class Peer {
   push(item: Item): void {
     this.queue.push(item);
     this.lastUsed = this.clock.now();
-    if (!this.pumping) void this.pump();
+    if (!this.pumping) {
+      this.pumping = true;
+      this.sendNext();
+    }
   }
 
   get busy(): boolean {
     return this.pumping || this.queue.length > 0;
   }
 
-  private async pump(): Promise<void> {
-    this.pumping = true;
-    try {
-      while (this.queue.length > 0 && !this.closed) {
-        const item = this.queue.shift()!;
-        const left = item.deadline - this.clock.now();
-        if (left <= 0) {
-          this.pool.failed(this, item, 'timed out waiting in the peer queue (rpc_cast_timeout)');
-          continue;
-        }
-        // Once handed to zeromq, the rest of the deadline is ZeroMQ's own (real-time) send timeout.
-        this.sock.sendTimeout = left;
-        try {
-          await this.sock.send(item.frames);
-          this.lastUsed = this.clock.now();
-          this.pool.sent(item);
-        } catch (err) {
-          const code = (err as { code?: string }).code;
-          const why = code === 'EAGAIN' ? 'not accepted by the connection within rpc_cast_timeout' : `send error ${code ?? String(err)}`;
-          this.pool.failed(this, item, why, err);
-        }
+  /**
+   * One send in flight per socket: send the head, continue when ZeroMQ took
+   * it. Callbacks rather than an async loop: a fanout to thousands of hosts
+   * starts a pump per copy, so its start must cost no more than a call.
+   */
+  private sendNext(): void {
+    let item: Item | undefined;
+    let left = 0;
+    for (;;) {
+      item = this.closed ? undefined : this.queue.shift();
+      if (!item) {
+        this.pumping = false;
+        if (!this.closed) this.pool.drained();
+        return;
       }
-    } finally {
-      this.pumping = false;
+      left = item.deadline - this.clock.now();
+      if (left > 0) break;
+      this.pool.failed(this, item, 'timed out waiting in the peer queue (rpc_cast_timeout)');
     }
-    if (!this.closed) this.pool.drained();
+    const it = item;
+    // Once handed to zeromq, the rest of the deadline is ZeroMQ's own (real-time) send timeout.
+    this.sock.sendTimeout = left;
+    let sent: Promise<void>;
+    try {
+      sent = this.sock.send(it.frames);
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    sent.then(
+      () => {
+        this.lastUsed = this.clock.now();
+        this.pool.sent(it);
+        this.sendNext();
+      },
+      (err: unknown) => {
+        const code = (err as { code?: string }).code;
+        const why = code === 'EAGAIN' ? 'not accepted by the connection within rpc_cast_timeout' : `send error ${code ?? String(err)}`;
+        this.pool.failed(this, it, why, err);
+        this.sendNext();
+      },
+    );
   }
 
   /** Fail everything still queued and close the socket (ZeroMQ lingers for what it already holds). */
