@@ -247,6 +247,40 @@ describe('ipc outlet lifecycle', () => {
   });
 });
 
+describe('ipc outlets nobody reads', () => {
+  test('at the cap, an outlet nobody read for the idle time makes room (its queue dropped and counted); a fresher one does not', async () => {
+    const ipcDir = makeIpcDir();
+    const clock = new ManualClock();
+    const [port] = await freeTcpPorts(['127.0.0.1'], 1);
+    const counters = new Counters();
+    const receiver = new Receiver({ config: testConfig({ ipcDir, port, bridge: { maxIpcOutlets: 2, ipcOutletIdleSeconds: 60 } }), log: silentLogger(), counters, clock });
+    await receiver.start();
+    const socks: zmq.Socket[] = [];
+    try {
+      receiver.dispatch(cast('unread-old'));
+      clock.advance(30_000);
+      receiver.dispatch(cast('unread-new'));
+      receiver.dispatch(cast('refused'));
+      assert.equal(counters.get('receiver.dropped.outlet_limit'), 1, 'both hold messages and neither is stale yet');
+      clock.advance(30_000);
+      // unread-old sent nothing for 60 s: stuck; unread-new only for 30 s.
+      const c = new zmq.Pull({ linger: 0 });
+      socks.push(c);
+      c.connect(ipcEndpoint(ipcDir, 'newcomer'));
+      receiver.dispatch(cast('newcomer'));
+      assert.equal(counters.get('receiver.outlets.evicted'), 1);
+      assert.equal(counters.get('receiver.dropped.outlet_evicted'), 1);
+      assert.equal((await receiveWithin(c, 10_000))[1]!.toString(), 'newcomer');
+      await waitFor(() => !existsSync(ipcPath(ipcDir, 'unread-old')), 10_000, 'the stuck outlet\'s file to be removed');
+      assert.ok(existsSync(ipcPath(ipcDir, 'unread-new')));
+    } finally {
+      for (const s of socks) s.close();
+      await receiver.stop(0);
+      removeDir(ipcDir);
+    }
+  });
+});
+
 describe('stale ipc files', () => {
   test('the probe tells a served socket from a stale one; the sweep removes only stale sockets of our user', async () => {
     const dir = makeIpcDir();

@@ -184,6 +184,11 @@ export const COUNTER_CATALOGUE = {
     counts: 'Messages for a topic without an outlet dropped because `[zmq_bridge] max_ipc_outlets` outlets all held messages (or libzmq refused another socket).',
     action: 'Many topics have messages nobody takes (consumers gone?) or someone sends to many topics: look at the warning log lines (topic), set `rpc_zmq_topic_backlog`, or raise `max_ipc_outlets` (docs/scale.md).',
   },
+  'receiver.dropped.outlet_evicted': {
+    unit: 'messages', component: 'receiver',
+    counts: 'Messages dropped with an ipc outlet closed at `[zmq_bridge] max_ipc_outlets` because its consumer took nothing for `ipc_outlet_idle_timeout` while every outlet held messages.',
+    action: 'Topics nobody consumes fill the outlets (consumers gone, or someone sends to many topics): look at the warning log lines (ipc name); set `rpc_zmq_topic_backlog`, or raise `max_ipc_outlets` (docs/scale.md).',
+  },
   'receiver.dropped.send_failed': {
     unit: 'messages', component: 'receiver',
     counts: 'Messages an ipc outlet socket failed to send; dropped.',

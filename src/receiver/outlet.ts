@@ -81,6 +81,8 @@ export abstract class Outlet {
   abstract readonly kind: TopicKind;
   /** True once bound: the ipc file exists and belongs to this daemon. */
   bound = false;
+  /** Settles once the bind is done, either way (a close during the bind still leaves a file to remove). */
+  private bindDone: Promise<void> = Promise.resolve();
   protected closed = false;
   protected readonly queue = new Fifo<Item>();
   protected readonly log: Logger;
@@ -134,10 +136,16 @@ export abstract class Outlet {
    */
   open(after?: Promise<void>): void {
     this.configure();
-    (after ? after.then(() => this.bindSocket()) : this.bindSocket()).then(
+    const binding = after ? after.then(() => this.bindSocket()) : this.bindSocket();
+    this.bindDone = binding.then(
+      () => undefined,
+      () => undefined,
+    );
+    binding.then(
       () => {
+        // Bound, even if closed meanwhile: the file is ours to remove.
+        if (this.bindStarted) this.bound = true;
         if (this.closed) return;
-        this.bound = true;
         this.log.debug({ topic: this.name }, 'ipc outlet bound');
         this.afterBind();
         this.pump();
@@ -155,8 +163,18 @@ export abstract class Outlet {
     );
   }
 
+  /** Whether the socket's bind was started (a close before that leaves no file). */
+  private bindStarted = false;
+
   private bindSocket(): Promise<void> {
-    return this.closed ? Promise.resolve() : this.sock.bind(this.endpoint);
+    if (this.closed) return Promise.resolve();
+    this.bindStarted = true;
+    return this.sock.bind(this.endpoint);
+  }
+
+  /** Resolves once the bind finished or failed: {@link bound} is final then. */
+  settled(): Promise<void> {
+    return this.bindDone;
   }
 
   protected configure(): void {
@@ -257,10 +275,11 @@ export abstract class Outlet {
 
   /**
    * Give queued messages up to `drainMs` (clock time) to leave, then close;
-   * the ipc file is removed by the caller. Under a manual clock the wait
+   * the ipc file is removed by the caller. What is still queued then is
+   * dropped, counted as a shutdown's or an eviction's (`why`). Under a manual clock the wait
    * ends when the queue empties or the test advances past `drainMs`.
    */
-  async close(drainMs: number): Promise<void> {
+  async close(drainMs: number, why: 'shutdown' | 'evicted' = 'shutdown'): Promise<void> {
     const until = this.clock.now() + drainMs;
     while (!this.closed && this.bound && this.queue.length > 0 && this.mayDrainOnClose() && this.clock.now() < until) {
       await new Promise<void>((r) => this.clock.setTimeout(r, DEFAULT_CLOSE_POLL_MS));
@@ -268,9 +287,12 @@ export abstract class Outlet {
     this.closed = true;
     this.dispose();
     const left = this.clearQueue().length;
-    if (left) {
+    if (left && why === 'shutdown') {
       this.deps.counters.inc('receiver.dropped.shutdown', left);
       this.log.warn({ count: left }, 'messages still queued at shutdown were dropped');
+    } else if (left) {
+      this.deps.counters.inc('receiver.dropped.outlet_evicted', left);
+      this.log.warn({ count: left }, 'messages nobody took were dropped with their outlet, closed to make room');
     }
     this.sock.close();
   }

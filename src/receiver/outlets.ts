@@ -8,8 +8,11 @@
  * send (docs/scale.md): an outlet idle for `[zmq_bridge]
  * ipc_outlet_idle_timeout` is closed and its file removed; at
  * `max_ipc_outlets` the least recently active outlet with nothing queued is
- * closed to make room; when every outlet holds messages, a new topic's
- * message is dropped and counted (`receiver.dropped.outlet_limit`). Legacy
+ * closed to make room. When every outlet holds messages, the one whose
+ * consumer took nothing for the idle timeout (stuck: nobody reads it) is
+ * closed with its queue (`receiver.dropped.outlet_evicted`) - so topics that
+ * nobody consumes cannot lock new topics out for good - and failing that, a
+ * new topic's message is dropped and counted (`receiver.dropped.outlet_limit`). Legacy
  * consumers of a closed outlet reconnect by themselves once it is bound
  * again (ZeroMQ retries its ipc connect), so closing one loses nothing.
  * A socket libzmq refuses to create (EMFILE) is counted the same way,
@@ -157,14 +160,32 @@ export class Outlets implements ForwardStage {
     return null;
   }
 
-  /** Close the least recently active outlet that holds nothing, to make room at the cap. */
+  /**
+   * Make room at the cap: close the least recently active outlet that holds
+   * nothing, else the least recently active one that sent nothing for the
+   * idle time (its queue is dropped and counted).
+   */
   private evictOne(): boolean {
-    let victim: Outlet | null = null;
-    for (const o of this.byName.values()) if (!o.busy && (!victim || o.lastActiveAt < victim.lastActiveAt)) victim = o;
+    const staleBefore = this.clock.now() - this.idleMs;
+    let idle: Outlet | null = null;
+    let stuck: Outlet | null = null;
+    for (const o of this.byName.values()) {
+      const at = o.lastActiveAt;
+      if (!o.busy) {
+        if (!idle || at < idle.lastActiveAt) idle = o;
+      } else if (at <= staleBefore && (!stuck || at < stuck.lastActiveAt)) {
+        stuck = o;
+      }
+    }
+    const victim = idle ?? stuck;
     if (!victim) return false;
     this.retire(victim);
     this.counters.inc('receiver.outlets.evicted');
-    this.log.debug({ ipc: victim.name, max_ipc_outlets: this.maxOutlets }, 'least recently active ipc outlet closed to make room');
+    if (victim === stuck) {
+      this.log.warn({ ipc: victim.name, queued: victim.pending(), max_ipc_outlets: this.maxOutlets }, 'ipc outlet nobody read for the idle time closed with its queue to make room for a new topic');
+    } else {
+      this.log.debug({ ipc: victim.name, max_ipc_outlets: this.maxOutlets }, 'least recently active ipc outlet closed to make room');
+    }
     return true;
   }
 
@@ -186,7 +207,11 @@ export class Outlets implements ForwardStage {
    */
   private retire(outlet: Outlet): void {
     this.forget(outlet);
-    const done = outlet.close(0).then(() => (outlet.bound ? this.unlinkFile(outlet.path) : undefined));
+    // Idle outlets hold nothing; a stuck one's queue is dropped here, and counted as such.
+    const done = outlet
+      .close(0, 'evicted')
+      .then(() => outlet.settled())
+      .then(() => (outlet.bound ? this.unlinkFile(outlet.path) : undefined));
     this.closing.set(outlet.name, done);
     void done.finally(() => {
       if (this.closing.get(outlet.name) === done) this.closing.delete(outlet.name);
@@ -255,6 +280,7 @@ export class Outlets implements ForwardStage {
     this.byTopic.clear();
     this.topicsOf.clear();
     await Promise.all(all.map((o) => o.close(drainMs)));
+    await Promise.all(all.map((o) => o.settled()));
     await Promise.all(all.filter((o) => o.bound).map((o) => this.unlinkFile(o.path)));
     await Promise.all([...this.closing.values()]);
   }
