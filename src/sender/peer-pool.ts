@@ -279,11 +279,23 @@ export class PeerPool {
 
   /** A peer's queue emptied: a waiting host may take a slot now. */
   drained(): void {
-    if (this.waitingCount > 0 && !this.stopped) this.grantSlots();
+    if (this.waitingCount > 0 && !this.stopped && !this.granting) this.grantSlots();
   }
+
+  /** True while {@link grantSlots} runs (a granted peer that drains at once must not start another round). */
+  private granting = false;
 
   /** Open connections for waiting hosts, oldest first, while slots can be had. */
   private grantSlots(): void {
+    this.granting = true;
+    try {
+      this.grantEach();
+    } finally {
+      this.granting = false;
+    }
+  }
+
+  private grantEach(): void {
     for (const [host, list] of this.waiting) {
       let peer: Peer | null;
       try {
