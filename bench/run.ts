@@ -8,7 +8,8 @@
  *                                 `security = curve`, same run (bench/curve.ts);
  *                                 --update-docs writes it into docs/security.md
  *   options: --no-rabbitmq, --no-bridge, --no-throughput, --update-readme,
- *            --results-dir DIR (default bench-results/)
+ *            --results-dir DIR (default bench-results/),
+ *            --no-scale, --scale-only (the scale part, bench/scale.ts)
  *
  * (1) raw zeromq.js PUSH->PULL and (2) the receiver, via
  * bench/receiver-throughput.ts; (3) oslo.messaging RPCClient -> shim ->
@@ -28,6 +29,8 @@ import { bridgeUnavailable, buildDaemon, startBridgePair } from './bridge';
 import { rabbitAvailable, startRabbit, type RabbitHandle } from './rabbitmq';
 import { runThroughput, type ThroughputSizes } from './receiver';
 import { renderCurveTable, runCurveComparison, writeCurveResults } from './curve';
+import { FULL_SCALE, QUICK_SCALE, runScale, type ScaleReport } from './scale';
+import { writeScaleResults } from './scale-report';
 import {
   computeChecks,
   computeRatios,
@@ -71,10 +74,13 @@ interface Args {
   /** Only the CURVE cost comparison (bench/curve.ts). */
   curve: boolean;
   updateDocs: boolean;
+  /** The scale part (bench/scale.ts); `scaleOnly` skips every other part. */
+  scale: boolean;
+  scaleOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { mode: 'full', rabbitmq: true, bridge: true, throughput: true, updateReadme: false, resultsDir: join(REPO_ROOT, 'bench-results'), curve: false, updateDocs: false };
+  const a: Args = { mode: 'full', rabbitmq: true, bridge: true, throughput: true, updateReadme: false, resultsDir: join(REPO_ROOT, 'bench-results'), curve: false, updateDocs: false, scale: true, scaleOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--quick') a.mode = 'quick';
@@ -86,7 +92,9 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--results-dir') a.resultsDir = argv[++i] ?? a.resultsDir;
     else if (arg === '--curve') a.curve = true;
     else if (arg === '--update-docs') a.updateDocs = true;
-    else throw new Error(`unknown option ${arg} (use --quick, --full, --curve, --no-rabbitmq, --no-bridge, --no-throughput, --update-readme, --update-docs, --results-dir DIR)`);
+    else if (arg === '--no-scale') a.scale = false;
+    else if (arg === '--scale-only') Object.assign(a, { scaleOnly: true, scale: true, rabbitmq: false, throughput: false });
+    else throw new Error(`unknown option ${arg} (use --quick, --full, --curve, --no-rabbitmq, --no-bridge, --no-throughput, --no-scale, --scale-only, --update-readme, --update-docs, --results-dir DIR)`);
   }
   if (process.env.NZB_BENCH_MODE === 'quick') a.mode = 'quick';
   return a;
@@ -183,6 +191,7 @@ async function main(): Promise<number> {
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
 
+  let scale: ScaleReport | null = null;
   const e2e: BenchDoc['e2e'] = { bridge: {} as Record<Executor, Maybe<E2EResult>>, rabbitmq: {} as Record<Executor, Maybe<E2EResult>> };
   let throughput: BenchDoc['throughput'] = { unavailable: 'skipped (--no-throughput)' };
   let bridgeRss: BenchDoc['bridgeDaemonRssMiB'] = { unavailable: 'bridge rows did not run' };
@@ -280,7 +289,7 @@ async function main(): Promise<number> {
       addSeries(e2e.rabbitmq[ex]!);
       phase(`(4) ${ex}`);
     };
-    for (const [i, ex] of EXECUTORS.entries()) {
+    for (const [i, ex] of args.scaleOnly ? [] : EXECUTORS.entries()) {
       if (i % 2 === 0) {
         await bridgeRow(ex);
         await rabbitRow(ex);
@@ -291,6 +300,13 @@ async function main(): Promise<number> {
     }
     if (bridgeMissing) bridgeRss = { unavailable: bridgeMissing };
     else if (Object.keys(peaks).length) bridgeRss = peaks;
+    // The scale part: one daemon against the fleet simulator (bench/scale.ts).
+    if (args.scale && daemonCmd) {
+      const sz = args.mode === 'quick' ? QUICK_SCALE : FULL_SCALE;
+      log(`(scale) one daemon, fleets of ${sz.hosts.join(', ')} simulated hosts; receiving side ${sz.topics} topics / ${sz.listeners} listeners / ${sz.callsInFlight} calls in flight`);
+      scale = await runScale(procs, workDir, daemonCmd, sz, log);
+      phase('(scale)');
+    }
   } finally {
     const rabbit = rabbitStarting ? await rabbitStarting : null;
     if (rabbit && !(rabbit instanceof Error)) await rabbit.stop();
@@ -301,6 +317,11 @@ async function main(): Promise<number> {
   }
 
   // ---------- results ----------
+  const scaleMd = scale ? writeScaleResults(scale, args.resultsDir, args.mode, date) : '';
+  if (args.scaleOnly) {
+    process.stdout.write(`\n${scaleMd}\nResults: ${join(args.resultsDir, 'scale-latest.json')}\n`);
+    return 0;
+  }
   const ratios = computeRatios(e2e);
   const doc: BenchDoc = {
     date,
@@ -328,7 +349,7 @@ async function main(): Promise<number> {
   writeFileSync(join(args.resultsDir, `results-${stamp}.json`), json);
   writeFileSync(join(args.resultsDir, 'latency.svg'), svg);
   writeFileSync(join(args.resultsDir, `latency-${stamp}.svg`), svg);
-  const md = `${machine}\n\n${table}\n\nTargets:\n${checks}\n`;
+  const md = `${machine}\n\n${table}\n\nTargets:\n${checks}\n${scaleMd}`;
   writeFileSync(join(args.resultsDir, 'latest.md'), md);
   if (args.updateReadme) updateReadme(md);
 

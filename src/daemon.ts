@@ -44,6 +44,8 @@ import { HttpServer } from './http/server';
 import { IPC_FILE_PREFIX } from './wire/topic';
 import { Security } from './security/security';
 import { PlaintextListener } from './security/plaintext-listener';
+import { planSocketBudget, readOpenFileLimit, type SocketBudget } from './socket-budget';
+import { removeStaleIpcFiles } from './receiver/stale-ipc';
 
 /** A part of the daemon with a lifecycle. */
 export interface DaemonComponent {
@@ -71,6 +73,8 @@ export interface DaemonOptions {
   context?: zmq.Context;
   /** Time for every part that keeps time (default: the system clock; tests pass a manual clock). */
   clock?: Clock;
+  /** The open-file limit the socket budget is planned against (default: the process's, from /proc; null: unknown). */
+  openFileLimit?: number | null;
 }
 
 export class Daemon {
@@ -102,6 +106,8 @@ export class Daemon {
   readonly http: HttpServer | null;
   /** CURVE, ZAP, trusted keys, local permissions (`[zmq_bridge] security`, docs/security.md); `security.ready()` says whether peers can be authenticated. */
   readonly security: Security;
+  /** Caps of peer connections and ipc outlets, and the context's maxSockets (src/socket-budget.ts). */
+  readonly budget: SocketBudget;
   private cfg: BridgeConfig;
   private readonly log: Logger;
   private readonly components: DaemonComponent[] = [];
@@ -112,7 +118,11 @@ export class Daemon {
     this.cfg = config;
     this.log = log;
     this.counters = opts.counters ?? new Counters();
-    this.context = opts.context ?? createContext(config.contexts);
+    this.budget = planSocketBudget(
+      { maxPeers: config.bridge.maxPeers, maxOutlets: config.bridge.maxIpcOutlets },
+      opts.openFileLimit !== undefined ? opts.openFileLimit : readOpenFileLimit(),
+    );
+    this.context = opts.context ?? createContext(config.contexts, this.budget.maxSockets);
     this.clock = opts.clock ?? systemClock;
     // First: every socket below is configured by it.
     this.security = new Security({ config, log: this.logger('security'), counters: this.counters, context: this.context, clock: this.clock });
@@ -131,6 +141,7 @@ export class Daemon {
       clock: this.clock,
       security: this.security,
       ipcFileAccess: this.security.ipcFileAccess,
+      maxOutlets: this.budget.maxOutlets,
     });
     this.matchmaker = createMatchmaker(config, { log: this.logger('matchmaker'), counters: this.counters, context: this.context, clock: this.clock, security: this.security });
     this.drops = new DropTracker(this.counters, this.clock);
@@ -145,6 +156,7 @@ export class Daemon {
       context: this.context,
       clock: this.clock,
       security: this.security,
+      pool: { maxPeers: this.budget.maxPeers },
     });
     this.status = new StatusReporter({
       config: () => this.cfg,
@@ -252,6 +264,8 @@ export class Daemon {
       name: 'receiver',
       start: async () => {
         await prepareIpcDir(this.cfg.ipcDir, { trust: security.trust, gid: security.ipcGid });
+        await removeStaleIpcFiles(this.cfg.ipcDir, { log: this.logger('receiver'), counters: this.counters });
+        this.logBudget();
         await receiver.start();
       },
       stop: () => receiver.stop(),
@@ -334,6 +348,20 @@ export class Daemon {
           metrics.stop();
         },
       });
+    }
+  }
+
+  /** Say what the socket budget is, and loudly when the open-file limit lowered a cap. */
+  private logBudget(): void {
+    const b = this.budget;
+    const fields = { max_peers: b.maxPeers, max_ipc_outlets: b.maxOutlets, max_sockets: b.maxSockets, fds_needed: b.fdsNeeded, open_file_limit: b.openFileLimit };
+    if (b.lowered) {
+      this.log.warn(
+        { ...fields, configured_max_peers: b.lowered.maxPeers, configured_max_ipc_outlets: b.lowered.maxOutlets },
+        'the open-file limit cannot hold max_peers and max_ipc_outlets: both lowered; raise LimitNOFILE (docs/scale.md)',
+      );
+    } else {
+      this.log.info(fields, 'socket budget');
     }
   }
 

@@ -15,9 +15,15 @@ import * as zmq from 'zeromq';
 /** ZMQ_ZERO_COPY_RECV (draft context option, libzmq >= 4.3): not typed by zeromq.js. */
 const ZMQ_ZERO_COPY_RECV = 10;
 
-/** A context with `ioThreads` I/O threads (`rpc_zmq_contexts`) and zero-copy receive off. */
-export function createContext(ioThreads: number): zmq.Context {
-  const ctx = new zmq.Context({ ioThreads: Math.max(1, ioThreads) });
+/** libzmq's own default of sockets per context (ZMQ_MAX_SOCKETS_DFLT), used when no budget is given. */
+export const LIBZMQ_DEFAULT_MAX_SOCKETS = 1_023;
+
+/**
+ * A context with `ioThreads` I/O threads (`rpc_zmq_contexts`), room for
+ * `maxSockets` sockets (the socket budget's) and zero-copy receive off.
+ */
+export function createContext(ioThreads: number, maxSockets = LIBZMQ_DEFAULT_MAX_SOCKETS): zmq.Context {
+  const ctx = new zmq.Context({ ioThreads: Math.max(1, ioThreads), maxSockets: Math.max(1, maxSockets) });
   const raw = ctx as unknown as { setBoolOption?(option: number, value: boolean): void };
   try {
     raw.setBoolOption?.(ZMQ_ZERO_COPY_RECV, false);

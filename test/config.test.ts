@@ -107,6 +107,10 @@ test('no files at all: every default', () => {
     plaintextPort: 9501,
     ipcGroup: null,
     ipcMode: 0o660,
+    maxPeers: 4096,
+    peerIdleSeconds: 300,
+    maxIpcOutlets: 4096,
+    ipcOutletIdleSeconds: 600,
   });
 });
 
@@ -159,6 +163,10 @@ curve_trusted_dir = /etc/nzb/trusted
 plaintext_peers = 10.0.0.5, legacy1
 ipc_group = nova
 ipc_mode = 0640
+max_peers = 5000
+peer_idle_timeout = 60
+max_ipc_outlets = 12000
+ipc_outlet_idle_timeout = 1.5
 [unknown_group]
 x = y
 `);
@@ -206,6 +214,10 @@ x = y
     plaintextPort: 9601,
     ipcGroup: 'nova',
     ipcMode: 0o640,
+    maxPeers: 5000,
+    peerIdleSeconds: 60,
+    maxIpcOutlets: 12000,
+    ipcOutletIdleSeconds: 1.5,
   });
 });
 

@@ -309,6 +309,10 @@ export function loadConfig(opts: LoadConfigOptions): BridgeConfig {
       plaintextPort: r.typed(O.OPT_PLAINTEXT_PORT, plaintextPort).value,
       ipcGroup: r.typed(O.OPT_IPC_GROUP).value,
       ipcMode: r.typed(O.OPT_IPC_MODE).value,
+      maxPeers: r.typed(O.OPT_MAX_PEERS).value,
+      peerIdleSeconds: r.typed(O.OPT_PEER_IDLE_TIMEOUT).value,
+      maxIpcOutlets: r.typed(O.OPT_MAX_IPC_OUTLETS).value,
+      ipcOutletIdleSeconds: r.typed(O.OPT_IPC_OUTLET_IDLE_TIMEOUT).value,
     },
   };
 }

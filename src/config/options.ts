@@ -161,6 +161,14 @@ export const DEFAULT_LOCAL_SOCKET_MODE = 0o660;
 export const DEFAULT_REPLY_HOLD_S = 5;
 /** Seconds a new fanout PUB holds messages until a first subscriber joins. */
 export const DEFAULT_FANOUT_HOLD_S = 0.5;
+/** Open connections (PUSH sockets) to peer hosts at most (count); see docs/scale.md. */
+export const DEFAULT_MAX_PEERS = 4_096;
+/** Seconds without traffic after which a peer connection is closed. */
+export const DEFAULT_PEER_IDLE_S = 300;
+/** ipc outlet sockets (topics of legacy consumers) open at most (count); see docs/scale.md. */
+export const DEFAULT_MAX_IPC_OUTLETS = 4_096;
+/** Seconds without a message after which an ipc outlet is closed and its file removed. */
+export const DEFAULT_IPC_OUTLET_IDLE_S = 600;
 /** Offsets from `rpc_zmq_start_port` of the broker and topic scheduler ports. */
 export const BROKER_PORT_OFFSET = 2;
 export const SCHEDULER_PORT_OFFSET = 3;
@@ -499,6 +507,34 @@ export const OPT_IPC_MODE = opt({
   help: "File mode (octal) of the ipc socket files (`zmq_topic_*`) of legacy consumers: the daemon's user and `ipc_group`.",
 });
 
+/** `[zmq_bridge] max_peers` — int >= 1, default {@link DEFAULT_MAX_PEERS}; bridge. */
+export const OPT_MAX_PEERS = opt({
+  name: B('max_peers'), type: intType({ min: 1 }), default: DEFAULT_MAX_PEERS, origin: 'bridge',
+  fields: ['bridge.maxPeers'], applies: 'restart',
+  help: 'Most connections (PUSH sockets) open to peer hosts at once. At the cap the least recently used idle one is closed for a new host; while every one is busy, messages for a new host wait for one (up to `rpc_cast_timeout`), then fail with `PEER_LIMIT` (`sender.peer_limit`). Lowered at start-up if the open-file limit cannot hold it (docs/scale.md).',
+});
+
+/** `[zmq_bridge] peer_idle_timeout` — float seconds > 0, default {@link DEFAULT_PEER_IDLE_S}; bridge. */
+export const OPT_PEER_IDLE_TIMEOUT = opt({
+  name: B('peer_idle_timeout'), type: floatType({ min: 1 }), default: DEFAULT_PEER_IDLE_S, origin: 'bridge',
+  fields: ['bridge.peerIdleSeconds'], applies: 'restart',
+  help: 'Seconds without traffic after which a connection to a peer host is closed (`sender.peers.closed_idle`); the next message reopens it.',
+});
+
+/** `[zmq_bridge] max_ipc_outlets` — int >= 1, default {@link DEFAULT_MAX_IPC_OUTLETS}; bridge. */
+export const OPT_MAX_IPC_OUTLETS = opt({
+  name: B('max_ipc_outlets'), type: intType({ min: 1 }), default: DEFAULT_MAX_IPC_OUTLETS, origin: 'bridge',
+  fields: ['bridge.maxIpcOutlets'], applies: 'restart',
+  help: 'Most ipc outlet sockets (`zmq_topic_<topic>` of legacy consumers) open at once. At the cap the least recently used outlet with nothing queued is closed (its consumers reconnect when it comes back); when every one holds messages, a new topic\'s message is dropped and counted (`receiver.dropped.outlet_limit`). Lowered at start-up if the open-file limit cannot hold it (docs/scale.md).',
+});
+
+/** `[zmq_bridge] ipc_outlet_idle_timeout` — float seconds > 0, default {@link DEFAULT_IPC_OUTLET_IDLE_S}; bridge. */
+export const OPT_IPC_OUTLET_IDLE_TIMEOUT = opt({
+  name: B('ipc_outlet_idle_timeout'), type: floatType({ min: 1 }), default: DEFAULT_IPC_OUTLET_IDLE_S, origin: 'bridge',
+  fields: ['bridge.ipcOutletIdleSeconds'], applies: 'restart',
+  help: 'Seconds without a message after which an ipc outlet is closed and its file removed (`receiver.outlets.closed_idle`); its next message binds it again and connected consumers reconnect by themselves.',
+});
+
 /** Every declaration, in documentation order. */
 export const ALL_OPTIONS: readonly OptionDecl<unknown>[] = [
   OPT_RPC_BACKEND, OPT_TRANSPORT_URL, OPT_BIND_ADDRESS, OPT_ZMQ_PORT, OPT_ZMQ_START_PORT, OPT_ZMQ_HOST,
@@ -510,4 +546,5 @@ export const ALL_OPTIONS: readonly OptionDecl<unknown>[] = [
   OPT_BROKER_PORT, OPT_SCHEDULER_PORT, OPT_BROKER_ROLE, OPT_LOG_LEVEL, OPT_HTTP_LISTEN,
   OPT_SECURITY, OPT_CURVE_CERTIFICATE, OPT_CURVE_TRUSTED_DIR, OPT_PLAINTEXT_PEERS, OPT_PLAINTEXT_PORT,
   OPT_IPC_GROUP, OPT_IPC_MODE,
+  OPT_MAX_PEERS, OPT_PEER_IDLE_TIMEOUT, OPT_MAX_IPC_OUTLETS, OPT_IPC_OUTLET_IDLE_TIMEOUT,
 ] as readonly OptionDecl<unknown>[];

@@ -74,6 +74,14 @@ export interface BridgeSettings {
   ipcGroup: string | null;
   /** `[zmq_bridge] ipc_mode` — octal file mode of the ipc socket files (default 0o660). */
   ipcMode: number;
+  /** `[zmq_bridge] max_peers` — most open connections to peer hosts (default 4096; docs/scale.md). */
+  maxPeers: number;
+  /** `[zmq_bridge] peer_idle_timeout` — seconds without traffic before a peer connection is closed (default 300). */
+  peerIdleSeconds: number;
+  /** `[zmq_bridge] max_ipc_outlets` — most open ipc outlet sockets (default 4096; docs/scale.md). */
+  maxIpcOutlets: number;
+  /** `[zmq_bridge] ipc_outlet_idle_timeout` — seconds without a message before an ipc outlet is closed (default 600). */
+  ipcOutletIdleSeconds: number;
 }
 
 export interface BridgeConfig {

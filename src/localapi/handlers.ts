@@ -10,7 +10,7 @@ import type { Matchmaker, Queue } from '../matchmaker/types';
 import type { Sender } from '../sender/sender';
 import type { SendKind } from '../sender/peer-pool';
 import type { ReplyWaiter } from '../sender/reply-waiter';
-import { buildCastFrames, buildHeartbeatFrames, buildNotifyV2Frames, buildReplyFrames } from '../wire/envelope';
+import { buildCastFrames, castFramesFor, buildHeartbeatFrames, buildNotifyV2Frames, buildReplyFrames } from '../wire/envelope';
 import { CONTROL_PING_METHOD, CONTROL_TOPIC, OSLO_PING_METHOD, pingRequest } from '../control/protocol';
 import type { DaemonStatus } from '../status/types';
 import { directedTopic, fanoutTopic, notificationTopic, qualifyTopic, replyTopic, replyTopicHost } from '../wire/topic';
@@ -178,16 +178,27 @@ export class LocalApi {
   }
 
   /**
-   * Queue one copy per queue. A refusal throws at once (the request is
-   * answered with it); a late failure is counted and logged by the sender.
+   * Queue one copy per queue. A refusal of one copy does not stop the
+   * others (a fanout to 2,000 hosts must not end at the first full peer);
+   * the first refusal is thrown once every copy was tried (the request is
+   * answered with it). A late failure is counted and logged by the sender.
    */
   private sendEach(queues: Queue[], kind: SendKind, frames: (topic: string) => Buffer[]): void {
-    for (const q of queues) this.d.sender.submit(q.host, frames(q.topic), { topic: q.topic, msgId: '0', kind }).catch(() => {});
+    // One refused copy (a peer queue full) must not stop the others of a fanout: refuse after trying all.
+    let refused: unknown = null;
+    for (const q of queues) {
+      try {
+        this.d.sender.submit(q.host, frames(q.topic), { topic: q.topic, msgId: '0', kind }).catch(() => {});
+      } catch (err) {
+        refused ??= err;
+      }
+    }
+    if (refused !== null) throw refused;
   }
 
   private async cast(s: Session, r: CastRequest): Promise<void> {
     const queues = await this.targetQueues(r.target);
-    this.sendEach(queues, r.target.fanout ? 'fanout' : 'cast', (topic) => buildCastFrames(topic, r.ctx, r.msg));
+    this.sendEach(queues, r.target.fanout ? 'fanout' : 'cast', castFramesFor(r.ctx, r.msg));
     s.ok(r.rid);
   }
 

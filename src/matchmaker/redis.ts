@@ -11,6 +11,7 @@ import { LIVE_MEMBERS_SCRIPT, parseLiveMembers } from './redis-scripts';
 import { RedisUnavailableError } from './errors';
 import { systemClock, type Clock, type Timer } from '../time/clock';
 import { every } from './periodic';
+import { MemberViewCache } from './member-view-cache';
 
 /** Pause between reconnection attempts while Redis is unreachable (ms). */
 export const DEFAULT_REDIS_RECONNECT_MS = 500;
@@ -109,9 +110,12 @@ export class RedisMatchmaker implements Matchmaker {
   private readonly next = new Map<string, number>();
   /** Clock time of the last command Redis answered (connect, look-up, registration, heartbeat). */
   private answeredAt: number | null = null;
+  /** Live members kept between lookups, so a send does not read every member (member-view-cache.ts). */
+  private readonly members: MemberViewCache;
 
   constructor(private readonly opts: RedisMatchmakerOptions) {
     this.clock = opts.clock ?? systemClock;
+    this.members = new MemberViewCache(this.clock);
     this.log = opts.log.child({ matchmaker: 'redis', redis: `${opts.redis.host}:${opts.redis.port}` });
   }
 
@@ -191,7 +195,7 @@ export class RedisMatchmaker implements Matchmaker {
   async queues(topic: string): Promise<Queue[]> {
     const b = bindingOf(topic);
     if (b.kind === 'direct') return [{ topic, host: b.host }];
-    const members = (await this.liveMembers(b.base, 'topic', b.base)).filter((m) => splitDirected(m).host);
+    const members = await this.viewOf(b.base);
     if (members.length === 0) {
       this.opts.counters.inc('matchmaker.redis.no_host');
       return [];
@@ -235,6 +239,17 @@ export class RedisMatchmaker implements Matchmaker {
 
   serverHosts(topic: string, server: string): Promise<string[]> {
     return this.liveMembers(serverSetKey(topic, server), 'server', topic, server);
+  }
+
+  /**
+   * Live members `T.h` of `topic`: the kept view while the set's size is
+   * unchanged (one SCARD), else a full read (member-view-cache.ts).
+   */
+  private viewOf(topic: string): Promise<string[]> {
+    const read = async (): Promise<string[]> => (await this.liveMembers(topic, 'topic', topic)).filter((m) => splitDirected(m).host);
+    const client = this.client;
+    if (!client || !this.up) return read();
+    return this.members.get(topic, async () => Number(await client.sCard(topic)), read);
   }
 
   /** True while connected to Redis. */

@@ -115,6 +115,7 @@ export const LOCAL_API_ERROR_CODES = [
   'SEND_FAILED',
   'TIMEOUT',
   'SHUTDOWN',
+  'PEER_LIMIT',
   'ENVELOPE_INVALID',
   'MATCHMAKER_SERVICE_UNAVAILABLE',
   'MATCHMAKER_SERVICE_REFUSED',
@@ -201,6 +202,24 @@ export const COUNTER_CATALOGUE = {
     unit: 'sockets', component: 'receiver',
     counts: 'ipc outlet sockets created (one per topic seen, on first use).',
   },
+  'receiver.outlets.closed_idle': {
+    unit: 'sockets', component: 'receiver',
+    counts: 'ipc outlets closed (and their files removed) after `[zmq_bridge] ipc_outlet_idle_timeout` without a message; the next message binds the outlet again.',
+  },
+  'receiver.outlets.evicted': {
+    unit: 'sockets', component: 'receiver',
+    counts: 'ipc outlets with nothing queued closed, least recently active first, to make room for a new topic at `[zmq_bridge] max_ipc_outlets`.',
+    action: 'Steadily growing: more topics are in use at once than `max_ipc_outlets`, and their consumers reconnect each time; raise it (docs/scale.md), or find who sends to so many topics.',
+  },
+  'receiver.outlets.open_failed': {
+    unit: 'sockets', component: 'receiver',
+    counts: 'ipc outlet sockets libzmq refused to create (out of sockets or file descriptors); the message is dropped (`receiver.dropped.outlet_limit`).',
+    action: 'The socket budget is too small for what runs in the process: check LimitNOFILE and `[zmq_bridge] max_peers` / `max_ipc_outlets` (docs/scale.md).',
+  },
+  'receiver.ipc.stale_removed': {
+    unit: 'sockets', component: 'receiver',
+    counts: 'Stale ipc socket files (`zmq_topic_*`, owned by the daemon\'s user, that no process serves) removed at start-up, left by a daemon that did not stop cleanly.',
+  },
   'receiver.outlet.bind_failed': {
     unit: 'sockets', component: 'receiver',
     counts: 'ipc outlets that could not bind their socket file; their queued messages are dropped (`receiver.dropped.outlet_failed`).',
@@ -215,6 +234,16 @@ export const COUNTER_CATALOGUE = {
     unit: 'messages', component: 'receiver',
     counts: 'Messages dropped with an outlet that failed to bind.',
     action: 'See `receiver.outlet.bind_failed`.',
+  },
+  'receiver.dropped.outlet_limit': {
+    unit: 'messages', component: 'receiver',
+    counts: 'Messages for a topic without an outlet dropped because `[zmq_bridge] max_ipc_outlets` outlets all held messages (or libzmq refused another socket).',
+    action: 'Many topics have messages nobody takes (consumers gone?) or someone sends to many topics: look at the warning log lines (topic), set `rpc_zmq_topic_backlog`, or raise `max_ipc_outlets` (docs/scale.md).',
+  },
+  'receiver.dropped.outlet_evicted': {
+    unit: 'messages', component: 'receiver',
+    counts: 'Messages dropped with an ipc outlet closed at `[zmq_bridge] max_ipc_outlets` because its consumer took nothing for `ipc_outlet_idle_timeout` while every outlet held messages.',
+    action: 'Topics nobody consumes fill the outlets (consumers gone, or someone sends to many topics): look at the warning log lines (ipc name); set `rpc_zmq_topic_backlog`, or raise `max_ipc_outlets` (docs/scale.md).',
   },
   'receiver.dropped.send_failed': {
     unit: 'messages', component: 'receiver',
@@ -274,7 +303,27 @@ export const COUNTER_CATALOGUE = {
   },
   'sender.peers.closed_idle': {
     unit: 'connections', component: 'sender',
-    counts: 'Peer connections closed after a while without traffic (`DEFAULT_PEER_IDLE_MS` of sender/peer-pool.ts).',
+    counts: 'Peer connections closed after `[zmq_bridge] peer_idle_timeout` without traffic.',
+  },
+  'sender.peers.evicted': {
+    unit: 'connections', component: 'sender',
+    counts: 'Idle peer connections closed, least recently used first, to make room for a new host at `[zmq_bridge] max_peers`.',
+    action: 'Steadily growing: this host talks to more hosts than `max_peers` in turn, and reconnects each time; raise `max_peers` (docs/scale.md).',
+  },
+  'sender.peers.slot_waits': {
+    unit: 'messages', component: 'sender',
+    counts: 'Messages for a host without a connection that had to wait for one because `[zmq_bridge] max_peers` connections were open and busy.',
+    action: 'See `sender.peer_limit`; raise `max_peers` if this host must reach that many hosts at once.',
+  },
+  'sender.peer_limit': {
+    unit: 'messages', component: 'sender',
+    counts: 'Messages failed with `PEER_LIMIT`: no peer connection freed up within `rpc_cast_timeout`, or `DEFAULT_SLOT_WAIT_LIMIT` of sender/peer-pool.ts messages already waited for one.',
+    action: 'Many peers do not take their messages (down, or slow) while this host needs connections to others: find them (`sender.cast.failed` log lines), or raise `[zmq_bridge] max_peers` and LimitNOFILE (docs/scale.md).',
+  },
+  'sender.peers.open_failed': {
+    unit: 'sockets', component: 'sender',
+    counts: 'Peer sockets libzmq refused to create (out of sockets or file descriptors); the message waits for a free connection instead.',
+    action: 'The socket budget is too small for what runs in the process: check LimitNOFILE and `[zmq_bridge] max_peers` / `max_ipc_outlets` (docs/scale.md).',
   },
 
   // reply waiter: calls made through the local API

@@ -49,6 +49,12 @@ export const PROMETHEUS_MAP: { readonly [P in CounterPattern]: MetricMapping } =
   'receiver.paused': m('receiver_pauses_total'),
   'receiver.paused_ms': m('receiver_paused_seconds_total', undefined, { scale: 1 / 1000 }),
   'receiver.outlets.created': m('ipc_outlets_created_total'),
+  'receiver.outlets.closed_idle': m('ipc_outlets_closed_total', { reason: 'idle' }),
+  'receiver.outlets.evicted': m('ipc_outlets_closed_total', { reason: 'evicted' }),
+  'receiver.outlets.open_failed': m('ipc_outlet_open_failures_total'),
+  'receiver.ipc.stale_removed': m('ipc_stale_files_removed_total'),
+  'receiver.dropped.outlet_limit': dropped('outlet_limit'),
+  'receiver.dropped.outlet_evicted': dropped('outlet_evicted'),
   'receiver.outlet.bind_failed': m('ipc_outlet_bind_failures_total'),
   'receiver.dropped.backlog': dropped('backlog_full'),
   'receiver.dropped.outlet_failed': dropped('outlet_failed'),
@@ -65,6 +71,10 @@ export const PROMETHEUS_MAP: { readonly [P in CounterPattern]: MetricMapping } =
   'sender.queue_full': refused('queue_full'),
   'sender.cast.failed': dropped('send_failed'),
   'sender.peers.opened': m('peer_connections_opened_total'),
+  'sender.peers.evicted': m('peer_connections_evicted_total'),
+  'sender.peers.slot_waits': m('peer_slot_waits_total'),
+  'sender.peer_limit': refused('peer_limit'),
+  'sender.peers.open_failed': m('peer_connection_open_failures_total'),
   'sender.peers.closed_idle': m('peer_connections_closed_idle_total'),
 
   'replies.matched': m('rpc_client_replies_total'),
@@ -150,6 +160,7 @@ export const PROMETHEUS_MAP: { readonly [P in CounterPattern]: MetricMapping } =
  * their counter's own text from the catalogue).
  */
 export const SHARED_METRIC_HELP: Readonly<Record<string, string>> = {
+  [METRIC_PREFIX + 'ipc_outlets_closed_total']: 'ipc outlets closed before shutdown, by reason: idle (`ipc_outlet_idle_timeout`), or evicted at the cap (`max_ipc_outlets`); their files are removed.',
   [METRIC_PREFIX + 'auth_trusted_reloads_total']: 'Reloads of the trusted-keys directory (`curve_trusted_dir`), by result: ok, or refused (the previous keys stay in force).',
   [METRIC_PREFIX + 'messages_dropped_total']:
     'Messages lost, by reason: topic backlog full, ipc outlet or send failure, stopped, fanout nobody heard, orphaned reply, unclaimed heartbeat, not handed to a peer in time, shim not reading, no broker worker.',

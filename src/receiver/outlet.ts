@@ -84,6 +84,8 @@ export abstract class Outlet {
   abstract readonly kind: TopicKind;
   /** True once bound: the ipc file exists and belongs to this daemon. */
   bound = false;
+  /** Settles once the bind is done, either way (a close during the bind still leaves a file to remove). */
+  private bindDone: Promise<void> = Promise.resolve();
   protected closed = false;
   protected readonly queue = new Fifo<Item>();
   protected readonly log: Logger;
@@ -92,6 +94,8 @@ export abstract class Outlet {
   queuedBytes = 0;
   /** When a message last left through the socket (clock time), 0 if never. */
   lastSentAt = 0;
+  /** When the outlet was made (clock time): a new outlet is not idle yet. */
+  readonly createdAt: number;
   private pumping = false;
   private readonly forwarded: CounterCell;
   protected abstract readonly sock: zmq.Push | zmq.XPublisher;
@@ -105,7 +109,22 @@ export abstract class Outlet {
     this.endpoint = ipcEndpoint(deps.settings.ipcDir, topic);
     this.log = deps.log.child({ ipc: this.name });
     this.clock = deps.clock;
+    this.createdAt = deps.clock.now();
     this.forwarded = deps.counters.cell('receiver.forwarded');
+  }
+
+  /**
+   * Whether closing the outlet now would lose something: messages queued
+   * or held, or a send in flight. An outlet that is not busy may be closed
+   * (idle, or to make room at the cap) without dropping anything.
+   */
+  get busy(): boolean {
+    return this.pumping || this.pending() > 0;
+  }
+
+  /** Clock time of the outlet's last activity: its last send, or its creation. */
+  get lastActiveAt(): number {
+    return Math.max(this.lastSentAt, this.createdAt);
   }
 
   /** Messages waiting in this outlet (queued, and for replies held). */
@@ -113,13 +132,23 @@ export abstract class Outlet {
     return this.queue.length;
   }
 
-  /** Bind the ipc socket; runs in the background, messages queue meanwhile. */
-  open(): void {
+  /**
+   * Bind the ipc socket; runs in the background, messages queue meanwhile.
+   * `after`: the close of this name's previous outlet, whose file must be
+   * gone before this one binds (removing it later would remove ours).
+   */
+  open(after?: Promise<void>): void {
     this.configure();
-    this.sock.bind(this.endpoint).then(
+    const binding = after ? after.then(() => this.bindSocket()) : this.bindSocket();
+    this.bindDone = binding.then(
+      () => undefined,
+      () => undefined,
+    );
+    binding.then(
       () => {
+        // Bound, even if closed meanwhile: the file is ours to remove.
+        if (this.bindStarted) this.bound = true;
         if (this.closed) return;
-        this.bound = true;
         this.log.debug({ topic: this.name }, 'ipc outlet bound');
         // The ipc dir (mode 0750, ipc group) keeps others out meanwhile.
         if (this.deps.fileAccess) {
@@ -142,6 +171,20 @@ export abstract class Outlet {
         this.deps.onFailed(this);
       },
     );
+  }
+
+  /** Whether the socket's bind was started (a close before that leaves no file). */
+  private bindStarted = false;
+
+  private bindSocket(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.bindStarted = true;
+    return this.sock.bind(this.endpoint);
+  }
+
+  /** Resolves once the bind finished or failed: {@link bound} is final then. */
+  settled(): Promise<void> {
+    return this.bindDone;
   }
 
   protected configure(): void {
@@ -242,10 +285,11 @@ export abstract class Outlet {
 
   /**
    * Give queued messages up to `drainMs` (clock time) to leave, then close;
-   * the ipc file is removed by the caller. Under a manual clock the wait
+   * the ipc file is removed by the caller. What is still queued then is
+   * dropped, counted as a shutdown's or an eviction's (`why`). Under a manual clock the wait
    * ends when the queue empties or the test advances past `drainMs`.
    */
-  async close(drainMs: number): Promise<void> {
+  async close(drainMs: number, why: 'shutdown' | 'evicted' = 'shutdown'): Promise<void> {
     const until = this.clock.now() + drainMs;
     while (!this.closed && this.bound && this.queue.length > 0 && this.mayDrainOnClose() && this.clock.now() < until) {
       await new Promise<void>((r) => this.clock.setTimeout(r, DEFAULT_CLOSE_POLL_MS));
@@ -253,9 +297,12 @@ export abstract class Outlet {
     this.closed = true;
     this.dispose();
     const left = this.clearQueue().length;
-    if (left) {
+    if (left && why === 'shutdown') {
       this.deps.counters.inc('receiver.dropped.shutdown', left);
       this.log.warn({ count: left }, 'messages still queued at shutdown were dropped');
+    } else if (left) {
+      this.deps.counters.inc('receiver.dropped.outlet_evicted', left);
+      this.log.warn({ count: left }, 'messages nobody took were dropped with their outlet, closed to make room');
     }
     this.sock.close();
   }

@@ -75,6 +75,8 @@ export interface ReceiverOptions {
   security?: SocketSecurity;
   /** Group and mode given to each ipc socket file once bound (`ipc_group`, `ipc_mode`); the umask's by default. */
   ipcFileAccess?: FileAccess;
+  /** Cap of ipc outlets from the socket budget (src/socket-budget.ts); default `[zmq_bridge] max_ipc_outlets`. */
+  maxOutlets?: number;
 }
 
 export function outletSettings(config: BridgeConfig): OutletSettings {
@@ -154,6 +156,8 @@ export class Receiver {
       context: opts.context,
       clock: this.clock,
       fileAccess: opts.ipcFileAccess,
+      maxOutlets: opts.maxOutlets ?? opts.config.bridge.maxIpcOutlets,
+      idleMs: opts.config.bridge.ipcOutletIdleSeconds * 1000,
     });
     this.router = opts.router ?? new InboundRouter({ log: opts.log, counters: opts.counters });
     this.router.use('outlets', this.outlets);
@@ -339,6 +343,11 @@ export class Receiver {
   /** Every live ipc outlet (queue depths for the metrics, read at scrape time). */
   outletList(): Outlet[] {
     return this.outlets.list();
+  }
+
+  /** ipc outlets open now (at most `max_ipc_outlets`). */
+  get outletCount(): number {
+    return this.outlets.size;
   }
 
   /** The ipc socket paths this receiver has bound so far. */

@@ -61,3 +61,20 @@ export class NotAReplyError extends BridgeError {
     super('REPLY_INVALID', `call ${msgId}: expected a -process_reply on the reply topic, got a ${kind} message; the callee (or whatever sent it) does not speak impl_zmq replies`);
   }
 }
+
+/**
+ * No connection to the peer could be opened: `[zmq_bridge] max_peers`
+ * connections are open and every one is busy (or the process is out of
+ * sockets), and the message could not wait for one to free up - either too
+ * many messages already wait (`DEFAULT_SLOT_WAIT_LIMIT`) or its
+ * `rpc_cast_timeout` passed while it waited.
+ */
+export class PeerLimitError extends BridgeError {
+  constructor(peer: string, maxPeers: number, why: string) {
+    super(
+      'PEER_LIMIT',
+      `no connection to peer ${peer}: ${maxPeers} peer connections are open and busy (${why}); ` +
+        'raise [zmq_bridge] max_peers (and LimitNOFILE, see docs/scale.md) or find the peers that do not take their messages',
+    );
+  }
+}

@@ -4,16 +4,26 @@
  * zeromq.js allows one `send()` in flight per socket, so each peer has a
  * bounded queue and a pump; a message that cannot be handed over before its
  * deadline (`rpc_cast_timeout`) is counted and logged, never silently lost.
+ *
+ * Connections are capped (`[zmq_bridge] max_peers`, see
+ * src/socket-budget.ts): a new host at the cap takes the slot of the least
+ * recently used idle connection (nothing queued, no send in flight). When
+ * every connection is busy, the new host's messages wait for a slot - a
+ * fanout to more hosts than the cap still reaches every host - until their
+ * own deadline; past that, or when too many already wait, they fail with
+ * PEER_LIMIT. A socket libzmq refuses to create (EMFILE) is treated like a
+ * full pool, never thrown at the caller.
  */
 import * as zmq from 'zeromq';
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
 import { systemClock, type Clock, type Timer } from '../time/clock';
-import { QueueFullError, SendFailedError, SenderStoppedError } from './errors';
+import { PeerLimitError, QueueFullError, SendFailedError, SenderStoppedError } from './errors';
 import { tcpEndpoint } from '../wire/endpoints';
 import type { PeerState as PeerReport } from '../status/types';
 import type { SEND_KINDS } from '../metrics/catalogue';
 import type { SocketSecurity } from '../security/types';
+import { DEFAULT_MAX_PEERS } from '../config/options';
 
 /** Max messages waiting per peer before new ones are refused with QUEUE_FULL. */
 export const DEFAULT_PEER_QUEUE_LIMIT = 10_000;
@@ -35,6 +45,12 @@ export const DEFAULT_RECONNECT_MAX_INTERVAL_MS = 5_000;
 export const DEFAULT_PEER_IDLE_MS = 300_000;
 /** Idle peers are looked for every quarter of the idle time, but not more often than this many milliseconds. */
 export const MIN_IDLE_SWEEP_MS = 1_000;
+/**
+ * Messages (all hosts together) that may wait for a connection slot while
+ * `max_peers` connections are busy; beyond it new ones are refused at once
+ * with PEER_LIMIT.
+ */
+export const DEFAULT_SLOT_WAIT_LIMIT = 10_000;
 
 export interface PeerPoolOptions {
   /** `rpc_zmq_port`: every peer's receiver port. */
@@ -51,6 +67,10 @@ export interface PeerPoolOptions {
   heartbeatTimeoutMs?: number;
   heartbeatTtlMs?: number;
   idleMs?: number;
+  /** `[zmq_bridge] max_peers`: connections open at most (default {@link DEFAULT_MAX_PEERS}). */
+  maxPeers?: number;
+  /** Messages that may wait for a connection slot (default {@link DEFAULT_SLOT_WAIT_LIMIT}). */
+  slotWaitLimit?: number;
   /** Time source of the queue deadlines and idle closes (default: the system clock). */
   clock?: Clock;
   /** CURVE client keys per peer (`[zmq_bridge] security`); none by default. */
@@ -117,40 +137,59 @@ class Peer {
   push(item: Item): void {
     this.queue.push(item);
     this.lastUsed = this.clock.now();
-    if (!this.pumping) void this.pump();
+    if (!this.pumping) {
+      this.pumping = true;
+      this.sendNext();
+    }
   }
 
   get busy(): boolean {
     return this.pumping || this.queue.length > 0;
   }
 
-  private async pump(): Promise<void> {
-    this.pumping = true;
-    try {
-      while (this.queue.length > 0 && !this.closed) {
-        const item = this.queue.shift()!;
-        const left = item.deadline - this.clock.now();
-        if (left <= 0) {
-          this.pool.failed(this, item, 'timed out waiting in the peer queue (rpc_cast_timeout)');
-          continue;
-        }
-        // Once handed to zeromq, the rest of the deadline is ZeroMQ's own (real-time) send timeout.
-        this.sock.sendTimeout = left;
-        try {
-          await this.sock.send(item.frames);
-          this.lastUsed = this.lastSentAt = this.clock.now();
-          this.sentCount++;
-          this.pool.sent(item);
-        } catch (err) {
-          const code = (err as { code?: string }).code;
-          const why = code === 'EAGAIN' ? 'not accepted by the connection within rpc_cast_timeout' : `send error ${code ?? String(err)}`;
-          this.pool.failed(this, item, why, err);
-        }
+  /**
+   * One send in flight per socket: send the head, continue when ZeroMQ took
+   * it. Callbacks rather than an async loop: a fanout to thousands of hosts
+   * starts a pump per copy, so its start must cost no more than a call.
+   */
+  private sendNext(): void {
+    let item: Item | undefined;
+    let left = 0;
+    for (;;) {
+      item = this.closed ? undefined : this.queue.shift();
+      if (!item) {
+        this.pumping = false;
+        if (this.retiring) this.close(() => new SenderStoppedError());
+        else if (!this.closed) this.pool.drained();
+        return;
       }
-    } finally {
-      this.pumping = false;
-      if (this.retiring && this.queue.length === 0) this.close(() => new SenderStoppedError());
+      left = item.deadline - this.clock.now();
+      if (left > 0) break;
+      this.pool.failed(this, item, 'timed out waiting in the peer queue (rpc_cast_timeout)');
     }
+    const it = item;
+    // Once handed to zeromq, the rest of the deadline is ZeroMQ's own (real-time) send timeout.
+    this.sock.sendTimeout = left;
+    let sent: Promise<void>;
+    try {
+      sent = this.sock.send(it.frames);
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    sent.then(
+      () => {
+        this.lastUsed = this.lastSentAt = this.clock.now();
+        this.sentCount++;
+        this.pool.sent(it);
+        this.sendNext();
+      },
+      (err: unknown) => {
+        const code = (err as { code?: string }).code;
+        const why = code === 'EAGAIN' ? 'not accepted by the connection within rpc_cast_timeout' : `send error ${code ?? String(err)}`;
+        this.pool.failed(this, it, why, err);
+        this.sendNext();
+      },
+    );
   }
 
   /** Take no new messages (the pool forgot this peer); close once what is queued has left. */
@@ -170,9 +209,16 @@ class Peer {
 
 export class PeerPool {
   private readonly peers = new Map<string, Peer>();
+  /** Messages waiting for a connection slot, by host, hosts in the order they started waiting. */
+  private readonly waiting = new Map<string, Item[]>();
+  private waitingCount = 0;
+  /** Fails waiting messages whose deadline passed; armed only while some wait. */
+  private waitTimer: Timer | null = null;
   private readonly log: Logger;
   private readonly counters: Counters;
   private readonly queueLimit: number;
+  private readonly maxPeers: number;
+  private readonly slotWaitLimit: number;
   private readonly clock: Clock;
   private readonly idleTimer: Timer;
   private stopped = false;
@@ -181,6 +227,8 @@ export class PeerPool {
     this.log = opts.log;
     this.counters = opts.counters;
     this.queueLimit = opts.queueLimit ?? DEFAULT_PEER_QUEUE_LIMIT;
+    this.maxPeers = Math.max(1, opts.maxPeers ?? DEFAULT_MAX_PEERS);
+    this.slotWaitLimit = opts.slotWaitLimit ?? DEFAULT_SLOT_WAIT_LIMIT;
     this.clock = opts.clock ?? systemClock;
     const idle = opts.idleMs ?? DEFAULT_PEER_IDLE_MS;
     // Housekeeping only: never what keeps the process alive.
@@ -204,15 +252,109 @@ export class PeerPool {
    */
   submit(host: string, frames: Buffer[], meta: SendMeta = {}): Promise<void> {
     if (this.stopped) throw new SenderStoppedError();
-    const peer = this.peer(host);
-    if (peer.queue.length >= this.queueLimit) {
-      this.counters.inc('sender.queue_full');
-      this.log.warn({ peer: host, topic: meta.topic, msg_id: meta.msgId, limit: this.queueLimit }, 'peer queue full: message refused');
-      throw new QueueFullError(host, this.queueLimit);
-    }
+    const peer = this.peers.get(host) ?? (this.waiting.has(host) ? null : this.open(host));
+    if (!peer) return this.waitForSlot(host, frames, meta);
+    if (peer.queue.length >= this.queueLimit) this.refuseQueueFull(host, meta);
     return new Promise<void>((resolve, reject) => {
       peer.push({ frames, meta, deadline: this.clock.now() + this.opts.castTimeoutMs, resolve, reject });
     });
+  }
+
+  private refuseQueueFull(host: string, meta: SendMeta): never {
+    this.counters.inc('sender.queue_full');
+    this.log.warn({ peer: host, topic: meta.topic, msg_id: meta.msgId, limit: this.queueLimit }, 'peer queue full: message refused');
+    throw new QueueFullError(host, this.queueLimit);
+  }
+
+  /** Every connection is busy: queue the message until one frees up (or its deadline passes). */
+  private waitForSlot(host: string, frames: Buffer[], meta: SendMeta): Promise<void> {
+    let list = this.waiting.get(host);
+    if (list && list.length >= this.queueLimit) this.refuseQueueFull(host, meta);
+    if (this.waitingCount >= this.slotWaitLimit) {
+      this.counters.inc('sender.peer_limit');
+      this.log.warn({ peer: host, topic: meta.topic, msg_id: meta.msgId, max_peers: this.maxPeers, waiting: this.waitingCount }, 'peer connection limit: message refused');
+      throw new PeerLimitError(host, this.maxPeers, `${this.waitingCount} messages already wait for a connection`);
+    }
+    if (!list) {
+      list = [];
+      this.waiting.set(host, list);
+    }
+    const waits = list;
+    this.waitingCount++;
+    this.counters.inc('sender.peers.slot_waits');
+    const deadline = this.clock.now() + this.opts.castTimeoutMs;
+    const p = new Promise<void>((resolve, reject) => waits.push({ frames, meta, deadline, resolve, reject }));
+    if (!this.waitTimer) this.armWaitTimer(deadline);
+    return p;
+  }
+
+  private armWaitTimer(at: number): void {
+    // Housekeeping only: a waiting message never keeps the process alive.
+    this.waitTimer = this.clock.setTimeout(() => this.expireWaiting(), Math.max(0, at - this.clock.now()), { ref: false });
+  }
+
+  /** Fail the waiting messages whose deadline passed; re-arm for the next one. */
+  private expireWaiting(): void {
+    this.waitTimer = null;
+    this.grantSlots();
+    const now = this.clock.now();
+    let next = Infinity;
+    for (const [host, list] of this.waiting) {
+      let kept = 0;
+      for (const item of list) {
+        if (item.deadline > now) {
+          list[kept++] = item;
+          next = Math.min(next, item.deadline);
+          continue;
+        }
+        this.waitingCount--;
+        this.counters.inc('sender.peer_limit');
+        this.log.error({ peer: host, topic: item.meta.topic, msg_id: item.meta.msgId, max_peers: this.maxPeers }, 'no peer connection freed up within rpc_cast_timeout: message dropped');
+        item.reject(new PeerLimitError(host, this.maxPeers, 'none freed up within rpc_cast_timeout'));
+      }
+      list.length = kept;
+      if (kept === 0) this.waiting.delete(host);
+    }
+    if (next !== Infinity && !this.stopped) this.armWaitTimer(next);
+  }
+
+  /** A peer's queue emptied: a waiting host may take a slot now. */
+  drained(): void {
+    if (this.waitingCount > 0 && !this.stopped && !this.granting) this.grantSlots();
+  }
+
+  /** True while {@link grantSlots} runs (a granted peer that drains at once must not start another round). */
+  private granting = false;
+
+  /** Open connections for waiting hosts, oldest first, while slots can be had. */
+  private grantSlots(): void {
+    this.granting = true;
+    try {
+      this.grantEach();
+    } finally {
+      this.granting = false;
+    }
+  }
+
+  private grantEach(): void {
+    for (const [host, list] of this.waiting) {
+      let peer: Peer | null;
+      try {
+        peer = this.open(host);
+      } catch (err) {
+        // An endpoint ZeroMQ cannot connect to (counted once by open): none of its messages can go.
+        this.waiting.delete(host);
+        this.waitingCount -= list.length;
+        if (list.length > 1) this.counters.inc('sender.cast.failed', list.length - 1);
+        for (const item of list) item.reject(err as Error);
+        continue;
+      }
+      if (!peer) return;
+      this.waiting.delete(host);
+      this.waitingCount -= list.length;
+      // Their deadlines run from when they were submitted, as for any queued message.
+      for (const item of list) peer.push(item);
+    }
   }
 
   /** Hosts with an open connection. */
@@ -261,11 +403,23 @@ export class PeerPool {
     item.reject(new SendFailedError(peer.host, why, { cause }));
   }
 
-  private peer(host: string): Peer {
-    let p = this.peers.get(host);
-    if (p) return p;
+  /**
+   * A new connection to `host`, taking the slot of the least recently used
+   * idle one at the cap. Null when every connection is busy or libzmq
+   * refuses another socket (the caller waits for a slot). Throws
+   * SendFailedError for an endpoint ZeroMQ cannot connect to (a bad host name).
+   */
+  private open(host: string): Peer | null {
+    if (this.peers.size >= this.maxPeers && !this.evictIdle()) return null;
     const o = this.opts;
-    const sock = new zmq.Push(o.context ? { context: o.context } : {});
+    let sock: zmq.Push;
+    try {
+      sock = new zmq.Push(o.context ? { context: o.context } : {});
+    } catch (err) {
+      this.counters.inc('sender.peers.open_failed');
+      this.log.error({ err, peer: host, open: this.peers.size }, 'cannot create a peer socket (out of sockets or file descriptors); the message waits for a free one');
+      return null;
+    }
     sock.linger = o.lingerMs ?? DEFAULT_LINGER_MS;
     sock.sendHighWaterMark = o.sendHighWaterMark ?? DEFAULT_SEND_HWM;
     // Queue only on live connections: a dead peer must time out, not swallow messages.
@@ -285,12 +439,18 @@ export class PeerPool {
       throw err;
     }
     const endpoint = tcpEndpoint(host, port);
-    p = new Peer(host, endpoint, sock, this, this.clock);
+    try {
+      sock.connect(endpoint);
+    } catch (err) {
+      sock.close();
+      this.counters.inc('sender.cast.failed');
+      this.log.error({ err, peer: host, endpoint }, 'cannot connect to peer: message refused');
+      throw new SendFailedError(host, `cannot connect to ${endpoint} (${(err as Error).message})`, { cause: err });
+    }
+    const p = new Peer(host, endpoint, sock, this, this.clock);
     // Connection state for the metrics: events come only when the connection changes, never per message.
-    const peer = p;
-    sock.events.on('handshake', () => (peer.state = 'connected'));
-    sock.events.on('disconnect', () => (peer.state = 'disconnected'));
-    sock.connect(endpoint);
+    sock.events.on('handshake', () => (p.state = 'connected'));
+    sock.events.on('disconnect', () => (p.state = 'disconnected'));
     this.peers.set(host, p);
     this.counters.inc('sender.peers.opened');
     this.log.debug({ peer: host, endpoint }, 'peer connection opened');
@@ -308,6 +468,18 @@ export class PeerPool {
     }
   }
 
+  /** Close the least recently used idle connection, if there is one. */
+  private evictIdle(): boolean {
+    let victim: Peer | null = null;
+    for (const p of this.peers.values()) if (!p.busy && (!victim || p.lastUsed < victim.lastUsed)) victim = p;
+    if (!victim) return false;
+    this.peers.delete(victim.host);
+    victim.close(() => new SenderStoppedError());
+    this.counters.inc('sender.peers.evicted');
+    this.log.debug({ peer: victim.host, max_peers: this.maxPeers }, 'least recently used idle peer connection closed for a new host');
+    return true;
+  }
+
   private closeIdle(idleMs: number): void {
     const now = this.clock.now();
     for (const [host, p] of this.peers) {
@@ -318,12 +490,32 @@ export class PeerPool {
         this.log.debug({ peer: host }, 'idle peer connection closed');
       }
     }
+    this.drained();
+  }
+
+  /** Connections open now (for the bench and tests: never above `max_peers`). */
+  get size(): number {
+    return this.peers.size;
+  }
+
+  /** Messages waiting for a connection slot. */
+  get waitingForSlot(): number {
+    return this.waitingCount;
   }
 
   /** Close every connection; queued messages fail with SHUTDOWN (counted as failed). */
   close(): void {
     this.stopped = true;
     this.idleTimer.cancel();
+    this.waitTimer?.cancel();
+    this.waitTimer = null;
+    if (this.waitingCount > 0) {
+      this.counters.inc('sender.cast.failed', this.waitingCount);
+      this.log.warn({ waiting: this.waitingCount }, 'sender stopping: messages waiting for a peer connection not sent');
+    }
+    for (const list of this.waiting.values()) for (const item of list) item.reject(new SenderStoppedError());
+    this.waiting.clear();
+    this.waitingCount = 0;
     for (const p of this.peers.values()) {
       const n = p.queue.length;
       if (n > 0) {

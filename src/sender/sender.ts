@@ -52,6 +52,8 @@ export class Sender implements FrameSender {
     this.pool = new PeerPool({
       port: c.port,
       castTimeoutMs: c.castTimeout * 1000,
+      maxPeers: c.bridge.maxPeers,
+      idleMs: c.bridge.peerIdleSeconds * 1000,
       log: opts.log,
       counters: opts.counters,
       context: opts.context,
@@ -125,6 +127,11 @@ export class Sender implements FrameSender {
   /** Open peer connections with queue depth and state (metrics). */
   peerStates(): PeerState[] {
     return this.pool.peerStates();
+  }
+
+  /** Messages waiting for a peer connection slot (`[zmq_bridge] max_peers` reached). */
+  waitingForSlot(): number {
+    return this.pool.waitingForSlot;
   }
 
   close(): void {

@@ -79,6 +79,19 @@ export function buildCastFrames(topic: string, ctxText: string, msgText: string,
   return [buf(msgId), buf(topic), buf(STYLE_CAST), buf(castBody(ctxText, msgText))];
 }
 
+/**
+ * Cast frames for several topics that share one encoded body: the copies of
+ * a fanout to thousands of hosts differ only in their topic frame, so the
+ * body is encoded once, not once per copy. The shared frames are never
+ * written to (ZeroMQ only reads them).
+ */
+export function castFramesFor(ctxText: string, msgText: string, msgId: string = CAST_MSG_ID): (topic: string) => Buffer[] {
+  const id = buf(msgId);
+  const style = buf(STYLE_CAST);
+  const body = buf(castBody(ctxText, msgText));
+  return (topic) => [id, buf(topic), style, body];
+}
+
 export interface CallWrapperParts {
   msgId: string;
   /** `zmq_replies.<caller host>`. */

@@ -130,6 +130,10 @@ export function testConfig(overrides: ConfigOverrides = {}): BridgeConfig {
       plaintextPort: (overrides.startPort ?? O.DEFAULT_ZMQ_START_PORT) + O.PLAINTEXT_PORT_OFFSET,
       ipcGroup: null,
       ipcMode: O.DEFAULT_IPC_MODE,
+      maxPeers: O.DEFAULT_MAX_PEERS,
+      peerIdleSeconds: O.DEFAULT_PEER_IDLE_S,
+      maxIpcOutlets: O.DEFAULT_MAX_IPC_OUTLETS,
+      ipcOutletIdleSeconds: O.DEFAULT_IPC_OUTLET_IDLE_S,
       ...bridge,
     },
   };
