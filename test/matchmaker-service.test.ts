@@ -300,13 +300,24 @@ test('broker role: a scheduler port in use is a typed start-up error naming the 
       assert.match(err.message, /\[zmq_bridge\] scheduler_port/);
       return true;
     });
-    // The broker service bound first and was closed again: its port can be bound now.
-    const again = new Router({ linger: 0 });
-    try {
-      await again.bind(`tcp://127.0.0.1:${brokerPort}`);
-    } finally {
-      again.close();
-    }
+    // The broker service bound first and was closed again: its port can be bound again. libzmq
+    // releases a closed socket's port on its I/O thread, a moment later: retried until then.
+    await waitFor(
+      async () => {
+        const again = new Router({ linger: 0 });
+        try {
+          await again.bind(`tcp://127.0.0.1:${brokerPort}`);
+          return true;
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'EADDRINUSE') throw err;
+          return false;
+        } finally {
+          again.close();
+        }
+      },
+      5000,
+      'the broker port to be released',
+    );
   } finally {
     taken.close();
   }
