@@ -292,6 +292,11 @@ export function loadConfig(opts: LoadConfigOptions): BridgeConfig {
       schedulerPort: r.typed(O.OPT_SCHEDULER_PORT, schedulerPort).value,
       brokerRole: r.typed(O.OPT_BROKER_ROLE).value,
       logLevel: r.typed(O.OPT_LOG_LEVEL).value,
+      maxMessageSize: r.typed(O.OPT_MAX_MESSAGE_SIZE).value,
+      topicQueueBytes: r.typed(O.OPT_TOPIC_QUEUE_BYTES).value,
+      queueBytes: r.typed(O.OPT_QUEUE_BYTES).value,
+      localReadTimeoutSeconds: r.typed(O.OPT_LOCAL_READ_TIMEOUT).value,
+      localBufferBytes: r.typed(O.OPT_LOCAL_BUFFER_BYTES).value,
     },
   };
 }

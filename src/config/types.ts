@@ -53,6 +53,16 @@ export interface BridgeSettings {
   brokerRole: boolean;
   /** `[zmq_bridge] log_level` — explicit pino level; overrides debug/verbose. Null when unset. */
   logLevel: string | null;
+  /** `[zmq_bridge] max_message_size` — bytes: largest frame (libzmq ZMQ_MAXMSGSIZE) and largest message (all frames) read from the network (default 16 MiB). */
+  maxMessageSize: number;
+  /** `[zmq_bridge] topic_queue_bytes` — bytes one topic's ipc outlet may hold (queued and held messages; default 64 MiB). */
+  topicQueueBytes: number;
+  /** `[zmq_bridge] queue_bytes` — bytes all ipc outlets together may hold (default 256 MiB). */
+  queueBytes: number;
+  /** `[zmq_bridge] local_read_timeout` — seconds a local API client may take to send the rest of a frame it started (default 30). */
+  localReadTimeoutSeconds: number;
+  /** `[zmq_bridge] local_buffer_bytes` — bytes buffered for all local API sessions together, each direction (default 256 MiB). */
+  localBufferBytes: number;
 }
 
 export interface BridgeConfig {

@@ -119,6 +119,11 @@ export function testConfig(overrides: ConfigOverrides = {}): BridgeConfig {
       schedulerPort: (overrides.startPort ?? O.DEFAULT_ZMQ_START_PORT) + O.SCHEDULER_PORT_OFFSET,
       brokerRole: O.OPT_BROKER_ROLE.default ?? false,
       logLevel: O.OPT_LOG_LEVEL.default ?? null,
+      maxMessageSize: O.DEFAULT_MAX_MESSAGE_SIZE_BYTES,
+      topicQueueBytes: O.DEFAULT_TOPIC_QUEUE_BYTES,
+      queueBytes: O.DEFAULT_QUEUE_BYTES,
+      localReadTimeoutSeconds: O.DEFAULT_LOCAL_READ_TIMEOUT_S,
+      localBufferBytes: O.DEFAULT_LOCAL_BUFFER_BYTES,
       ...bridge,
     },
   };
