@@ -13,7 +13,9 @@ import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
 import { systemClock, type Clock } from '../time/clock';
 import { ipcFileName, topicKind } from '../wire/topic';
-import type { Outlet, OutletDeps, OutletSettings, QueueTally } from './outlet';
+import type { Outlet, OutletDeps, OutletSettings } from './outlet';
+import { QueueTally } from './queue-budget';
+import type { LogLimiter } from '../util/log-limiter';
 import { DirectOutlet } from './direct-outlet';
 import { FanoutOutlet } from './fanout-outlet';
 import { ReplyOutlet } from './reply-outlet';
@@ -28,6 +30,8 @@ export interface OutletsOptions {
   context?: zmq.Context;
   /** Time for the holds, the draining window and the shutdown drain (default: the system clock). */
   clock?: Clock;
+  /** The receiver's log limiter (warnings about dropped messages). */
+  limiter: LogLimiter;
 }
 
 export class Outlets implements ForwardStage {
@@ -41,7 +45,8 @@ export class Outlets implements ForwardStage {
   private readonly log: Logger;
   private readonly context?: zmq.Context;
   private readonly clock: Clock;
-  private readonly tally: QueueTally = { bytes: 0 };
+  private readonly tally = new QueueTally();
+  private readonly limiter: LogLimiter;
 
   constructor(opts: OutletsOptions) {
     this.settings = opts.settings;
@@ -49,6 +54,7 @@ export class Outlets implements ForwardStage {
     this.log = opts.log;
     this.context = opts.context;
     this.clock = opts.clock ?? systemClock;
+    this.limiter = opts.limiter;
   }
 
   /**
@@ -77,6 +83,7 @@ export class Outlets implements ForwardStage {
         context: this.context,
         clock: this.clock,
         tally: this.tally,
+        limiter: this.limiter,
         onFailed: (o) => this.forget(o),
       };
       const kind = topicKind(topic);

@@ -22,6 +22,7 @@ import { InboundRouter } from './router';
 import { BindFailedError, PortInUseError } from './errors';
 import { tcpEndpoint } from '../wire/endpoints';
 import { STYLE_CAST_BYTES, STYLE_HEARTBEAT_BYTES, STYLE_V2_BYTES } from '../wire/envelope';
+import { LogLimiter } from '../util/log-limiter';
 
 /** Receive high-water mark of the tcp PULL socket, in messages. */
 export const DEFAULT_RECEIVE_HWM = 1_000;
@@ -47,7 +48,7 @@ export const DEFAULT_RECEIVE_RETRY_MS = 10;
 
 
 /** Why a message was refused before routing; counted as `receiver.refused.<problem>`. */
-export type RefusalProblem = 'too_few_frames' | 'unknown_style' | TopicProblem;
+export type RefusalProblem = 'too_few_frames' | 'unknown_style' | TopicProblem | 'too_large';
 
 export interface ReceiverOptions {
   config: BridgeConfig;
@@ -71,6 +72,8 @@ export function outletSettings(config: BridgeConfig): OutletSettings {
     topicBacklog: config.topicBacklog,
     fanoutHoldMs: config.bridge.fanoutHoldSeconds * 1000,
     replyHoldMs: config.bridge.replyHoldSeconds * 1000,
+    topicQueueBytes: config.bridge.topicQueueBytes,
+    queueBytes: config.bridge.queueBytes,
   };
 }
 
@@ -112,6 +115,10 @@ export class Receiver {
   /** Ends the receive loop's current rest (see sleep), if it is resting. */
   private wake: (() => void) | null = null;
   private readonly received: CounterCell;
+  /** Thins the warnings input can repeat (refusals here, drops and orphans in the outlets). */
+  private readonly limiter: LogLimiter;
+  /** `[zmq_bridge] max_message_size`: the largest message (all frames) accepted (restart only). */
+  private readonly maxMessageSize: number;
   /**
    * The last valid topic seen: its frame bytes (a copy), decoded text and
    * kind. Traffic comes in runs of one topic, so comparing frame 1 with these
@@ -128,12 +135,15 @@ export class Receiver {
     this.context = opts.context;
     this.clock = opts.clock ?? systemClock;
     this.received = opts.counters.cell('receiver.received');
+    this.maxMessageSize = opts.config.bridge.maxMessageSize;
+    this.limiter = new LogLimiter({ clock: this.clock });
     this.outlets = new Outlets({
       settings: outletSettings(opts.config),
       counters: opts.counters,
       log: opts.log,
       context: opts.context,
       clock: this.clock,
+      limiter: this.limiter,
     });
     this.router = opts.router ?? new InboundRouter({ log: opts.log, counters: opts.counters });
     this.router.use('outlets', this.outlets);
@@ -149,6 +159,9 @@ export class Receiver {
     const pull = new zmq.Pull(this.context ? { context: this.context } : {});
     pull.receiveHighWaterMark = DEFAULT_RECEIVE_HWM;
     pull.linger = 0;
+    // libzmq refuses a frame over this as soon as its header arrives (it would
+    // otherwise allocate whatever size a peer declares) and cuts that connection.
+    pull.maxMessageSize = this.maxMessageSize;
     const endpoint = this.endpoint;
     try {
       await pull.bind(endpoint);
@@ -160,7 +173,22 @@ export class Receiver {
     this.pull = pull;
     this.stopping = false;
     this.loop = this.receiveLoop(pull);
+    void this.watchConnections(pull);
     this.log.info({ endpoint, ipc_dir: this.config.ipcDir }, 'receiver listening');
+  }
+
+  /**
+   * Count the tcp connections that end: libzmq cuts a peer that sends a
+   * frame over `max_message_size` and reports nothing but this disconnect.
+   */
+  private async watchConnections(pull: zmq.Pull): Promise<void> {
+    try {
+      for await (const event of pull.events) {
+        if (event.type === 'disconnect') this.counters.inc('receiver.disconnects');
+      }
+    } catch (err) {
+      if (!this.stopping && !pull.closed) this.log.warn({ err }, 'connection events of the receiver socket stopped');
+    }
   }
 
   private async receiveLoop(pull: zmq.Pull): Promise<void> {
@@ -234,6 +262,13 @@ export class Receiver {
       this.refuse('too_few_frames', frames);
       return;
     }
+    // libzmq bounds each frame; the frames of one message are bounded here.
+    let size = 0;
+    for (let i = 0; i < frames.length; i++) size += frames[i]!.length;
+    if (size > this.maxMessageSize) {
+      this.refuse('too_large', frames);
+      return;
+    }
     const topicFrame = frames[1]!;
     const last = this.lastTopicBytes;
     const known = last !== null && sameBytes(topicFrame, last);
@@ -281,7 +316,11 @@ export class Receiver {
   private refuse(problem: RefusalProblem, frames: Buffer[]): void {
     const name = `receiver.refused.${problem}` as const;
     this.counters.inc(name);
-    this.log.warn(
+    // ZeroMQ does not say which peer sent a message: one line per problem and interval.
+    this.limiter.warn(
+      this.log,
+      problem,
+      '',
       { problem, refused_total: this.counters.get(name), nframes: frames.length, msg_id: printable(frames[0]), topic: printable(frames[1]), style: printable(frames[2], 32) },
       'refused malformed message',
     );
