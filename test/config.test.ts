@@ -99,6 +99,11 @@ test('no files at all: every default', () => {
     schedulerPort: 9503,
     brokerRole: false,
     logLevel: null,
+    maxMessageSize: 16 * 1024 * 1024,
+    topicQueueBytes: 64 * 1024 * 1024,
+    queueBytes: 256 * 1024 * 1024,
+    localReadTimeoutSeconds: 30,
+    localBufferBytes: 256 * 1024 * 1024,
   });
 });
 
@@ -143,6 +148,11 @@ reply_hold = 2.5
 fanout_hold = 0
 broker_role = true
 log_level = WARNING
+max_message_size = 2048
+topic_queue_bytes = 1000
+queue_bytes = 5000
+local_read_timeout = 1.5
+local_buffer_bytes = 4096
 [unknown_group]
 x = y
 `);
@@ -182,6 +192,11 @@ x = y
     schedulerPort: 9603,
     brokerRole: true,
     logLevel: 'warn',
+    maxMessageSize: 2048,
+    topicQueueBytes: 1000,
+    queueBytes: 5000,
+    localReadTimeoutSeconds: 1.5,
+    localBufferBytes: 4096,
   });
 });
 

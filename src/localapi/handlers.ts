@@ -12,7 +12,8 @@ import type { ReplyWaiter } from '../sender/reply-waiter';
 import { buildCastFrames, buildHeartbeatFrames, buildNotifyV2Frames, buildReplyFrames } from '../wire/envelope';
 import { directedTopic, fanoutTopic, notificationTopic, qualifyTopic, replyTopic, replyTopicHost } from '../wire/topic';
 import { Call, type CallParts } from './call';
-import { NoRouteError } from './errors';
+import { MessageTooLargeError, NoRouteError } from './errors';
+import type { LogLimiter } from '../util/log-limiter';
 import {
   DAEMON_VERSION,
   isRejected,
@@ -40,6 +41,20 @@ export interface LocalApiDeps {
   counters: Counters;
   /** The local API's component logger. */
   log: Logger;
+  /** Thins the warnings a shim can repeat (no route); without it every one is logged. */
+  limiter?: LogLimiter;
+}
+
+/**
+ * Refuse a message whose context and body alone pass `max` bytes: every
+ * receiver would refuse it (`receiver.refused.too_large`) without the shim
+ * ever knowing. (The envelope adds a little; a message within a few bytes
+ * of the limit is left to the receivers.)
+ */
+function checkSize(op: string, max: number, ...texts: string[]): void {
+  let bytes = 0;
+  for (const t of texts) bytes += Buffer.byteLength(t, 'utf8');
+  if (bytes > max) throw new MessageTooLargeError(op, bytes, max);
 }
 
 /** Counter suffix of an op: known-looking names as they are, anything else `unknown`. */
@@ -129,7 +144,9 @@ export class LocalApi {
     const queues = await this.d.matchmaker.queues(topic);
     if (queues.length === 0) {
       this.d.counters.inc('sender.no_route');
-      this.log.warn({ topic, matchmaker: this.d.matchmaker.kind }, 'no route for topic');
+      const fields = { topic, matchmaker: this.d.matchmaker.kind };
+      if (this.d.limiter) this.d.limiter.warn(this.log, 'no_route', topic, fields, 'no route for topic');
+      else this.log.warn(fields, 'no route for topic');
       throw new NoRouteError(topic, this.d.matchmaker.kind);
     }
     return queues;
@@ -144,12 +161,14 @@ export class LocalApi {
   }
 
   private async cast(s: Session, r: CastRequest): Promise<void> {
+    checkSize('cast', this.d.config.bridge.maxMessageSize, r.ctx, r.msg);
     const queues = await this.route(this.wireTopic(r.target));
     this.sendEach(queues, (topic) => buildCastFrames(topic, r.ctx, r.msg));
     s.ok(r.rid);
   }
 
   private async notify(s: Session, r: NotifyRequest): Promise<void> {
+    checkSize('notify', this.d.config.bridge.maxMessageSize, r.ctx, r.msg);
     const queues = await this.route(this.base(r.exchange, notificationTopic(r.topic, r.priority)));
     const build = r.version === '2.0' ? buildNotifyV2Frames : buildCastFrames;
     this.sendEach(queues, (topic) => build(topic, r.ctx, r.msg));
@@ -157,12 +176,14 @@ export class LocalApi {
   }
 
   private async call(s: Session, r: CallRequest): Promise<void> {
+    checkSize('call', this.d.config.bridge.maxMessageSize, r.ctx, r.msg);
     const queues = await this.route(this.wireTopic(r.target));
     const spec = { rid: r.rid, ctx: r.ctx, request: r.msg, timeout: r.timeout ?? this.d.config.responseTimeout, monitorTimeout: r.monitorTimeout };
     new Call(this.callParts, s, spec).start(queues);
   }
 
   private reply(r: ReplyRequest): void {
+    checkSize('reply', this.d.config.bridge.maxMessageSize, r.ctx, 'result' in r.outcome ? r.outcome.result : r.outcome.failure);
     const [msgId, topic] = r.replyTo;
     const host = replyTopicHost(topic)!;
     this.d.sender.submit(host, buildReplyFrames(msgId, topic, r.ctx, r.outcome), { topic, msgId }).catch(() => this.d.counters.inc('localapi.reply.failed'));

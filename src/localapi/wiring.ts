@@ -13,6 +13,7 @@ import type { Matchmaker } from '../matchmaker/types';
 import { Sender, type LocalDispatch, type SenderOptions } from '../sender/sender';
 import { ReplyWaiter } from '../sender/reply-waiter';
 import { systemClock, type Clock } from '../time/clock';
+import { LogLimiter } from '../util/log-limiter';
 import { LocalApi } from './handlers';
 import { ListenerRegistry } from './registry';
 import { LocalApiServer } from './server';
@@ -49,8 +50,10 @@ export function buildRpcParts(o: RpcPartsOptions): RpcParts {
   const clock = o.clock ?? systemClock;
   const sender = new Sender({ config, log: o.logger('sender'), counters, local: o.local, context: o.context, pool: o.pool, clock });
   const waiter = new ReplyWaiter({ log: o.logger('reply-waiter'), counters, clock });
-  const registry = new ListenerRegistry({ host: config.host, matchmaker: o.matchmaker, log: o.logger('listeners'), counters });
-  const api = new LocalApi({ config, matchmaker: o.matchmaker, sender, waiter, registry, counters, log: o.logger('localapi') });
+  // One limiter for the warnings shims and peers can repeat through the local API's parts.
+  const limiter = new LogLimiter({ clock });
+  const registry = new ListenerRegistry({ host: config.host, matchmaker: o.matchmaker, log: o.logger('listeners'), counters, limiter });
+  const api = new LocalApi({ config, matchmaker: o.matchmaker, sender, waiter, registry, counters, log: o.logger('localapi'), limiter });
   const server = new LocalApiServer({
     path: config.bridge.localSocket,
     mode: config.bridge.localSocketMode,
@@ -58,6 +61,10 @@ export function buildRpcParts(o: RpcPartsOptions): RpcParts {
     registry,
     log: o.logger('localapi'),
     counters,
+    clock,
+    readTimeoutMs: config.bridge.localReadTimeoutSeconds * 1000,
+    bufferBytes: config.bridge.localBufferBytes,
+    limiter,
   });
   return {
     sender,
