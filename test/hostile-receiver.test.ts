@@ -19,6 +19,7 @@ import type { Clock } from '../src/time/clock';
 import { ManualClock } from './support/manual-clock';
 import { makeIpcDir, removeDir, testConfigOnFreePort, type ConfigOverrides } from './support/config';
 import { frames, receiveWithin, waitFor } from './support/zmq-helpers';
+import { zmtpHugeFrameAttack } from './support/zmtp';
 
 const KIB = 1024;
 
@@ -48,31 +49,6 @@ function capture(): { log: Logger; lines: () => Record<string, unknown>[] } {
         .filter(Boolean)
         .map((l) => JSON.parse(l) as Record<string, unknown>),
   };
-}
-
-/**
- * A raw ZMTP 3.0 PUSH peer over plain tcp: greeting, NULL handshake, then
- * whatever bytes the test writes (here, a frame header declaring a size it
- * never sends).
- */
-function zmtpGreeting(): Buffer {
-  const g = Buffer.alloc(64);
-  g[0] = 0xff;
-  g[9] = 0x7f;
-  g[10] = 3; // version 3.0
-  g[11] = 0;
-  g.write('NULL', 12, 'latin1');
-  return g;
-}
-
-function zmtpReady(socketType: string): Buffer {
-  const name = Buffer.from('READY');
-  const prop = Buffer.from('Socket-Type');
-  const value = Buffer.from(socketType);
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(value.length);
-  const body = Buffer.concat([Buffer.from([name.length]), name, Buffer.from([prop.length]), prop, len, value]);
-  return Buffer.concat([Buffer.from([0x04, body.length]), body]);
 }
 
 describe('receiver: hostile input', () => {
@@ -128,10 +104,7 @@ describe('receiver: hostile input', () => {
     raw.on('error', () => {});
     raw.on('data', () => {});
     await new Promise<void>((r) => raw.once('connect', () => r()));
-    const header = Buffer.alloc(9);
-    header[0] = 0x02; // a long, last frame
-    header.writeBigUInt64BE(8n * 1024n * 1024n * 1024n, 1);
-    raw.write(Buffer.concat([zmtpGreeting(), zmtpReady('PUSH'), header, Buffer.from('the start of 8 GiB')]));
+    raw.write(zmtpHugeFrameAttack('PUSH'));
     await waitFor(() => closed, 10_000, 'the receiver to cut the connection of the 8 GiB frame');
     await waitFor(() => counters.get('receiver.disconnects') >= 1, 10_000, 'the disconnect to be counted');
     const consumer = pull('after.localhost');

@@ -29,6 +29,12 @@ export const DEFAULT_IPC_LINGER_MS = 1_000;
  * (see Outlets.drainingQueuedBytes) without starving anyone.
  */
 export const DEFAULT_DRAINING_WINDOW_MS = 100;
+/**
+ * Largest frame an ipc outlet reads from its consumers, in bytes (libzmq
+ * ZMQ_MAXMSGSIZE): XPUB outlets read subscriptions (a msg_id prefix), PUSH
+ * outlets nothing; a local process must not make libzmq allocate more.
+ */
+export const DEFAULT_IPC_MAX_INBOUND_BYTES = 64 * 1024;
 /** While stopping, how often an outlet looks again whether its queue has left, in milliseconds. */
 export const DEFAULT_CLOSE_POLL_MS = 10;
 
@@ -149,6 +155,7 @@ export abstract class Outlet implements BudgetedOutlet {
   protected configure(): void {
     this.sock.sendHighWaterMark = DEFAULT_IPC_SEND_HWM;
     this.sock.linger = DEFAULT_IPC_LINGER_MS;
+    this.sock.maxMessageSize = DEFAULT_IPC_MAX_INBOUND_BYTES;
   }
 
   /** Hook for the XPUB kinds, which start watching subscriptions once bound. */
