@@ -90,6 +90,11 @@ export class RedisServer {
     proc.stderr!.resume();
   }
 
+  /** Send a signal to the server process (SIGSTOP / SIGCONT to freeze and thaw it). */
+  signal(sig: NodeJS.Signals): void {
+    this.proc?.kill(sig);
+  }
+
   /** Stop the server (SIGKILL: like a crash, nothing is flushed) and wait for it to exit. */
   async stop(): Promise<void> {
     const proc = this.proc;
