@@ -6,7 +6,7 @@
  * daemon), Redis under the redis matchmaker - and report what was lost, what
  * the daemons counted, whether they stayed up, and their peak RSS.
  *
- *   npm run faults -- [--freeze-seconds 20] [--rate 200] [--only name,name] [--json]
+ *   npm run faults -- [--freeze-seconds 20] [--rate 200] [--only name,name] [--daemon-root DIR] [--json]
  *
  * Every process is started here and signalled by its own pid; all are
  * stopped at the end. docs/limits.md records what a run showed.
@@ -105,6 +105,8 @@ interface Host {
 interface Env {
   freezeS: number;
   rate: number;
+  /** Source tree of the daemons to run (default: this repository; another checkout to measure before a fix). */
+  daemonRoot?: string;
 }
 
 export interface FaultResult {
@@ -181,8 +183,8 @@ function daemonConf(addr: string, port: number, extra: string[]): (ipcDir: strin
   ];
 }
 
-async function startHost(addr: string, port: number, extra: string[]): Promise<Host> {
-  const d = new DaemonProc({ conf: daemonConf(addr, port, extra), prefix: 'nzb-faults-' });
+async function startHost(env: Env, addr: string, port: number, extra: string[]): Promise<Host> {
+  const d = new DaemonProc({ conf: daemonConf(addr, port, extra), prefix: 'nzb-faults-', root: env.daemonRoot });
   await d.start();
   return { addr, d, socket: join(d.ipcDir, 'nova-zmq-bridge.sock') };
 }
@@ -222,7 +224,7 @@ function summarize(
 async function oneHost(env: Env, name: string, kind: 'legacy' | 'shim', action: 'freeze' | 'kill'): Promise<FaultResult> {
   const [addr] = loopbackBlock(1);
   const [port] = await freeTcpPorts([addr!]);
-  const b = await startHost(addr!, port!, ['rpc_zmq_matchmaker = local']);
+  const b = await startHost(env, addr!, port!, ['rpc_zmq_matchmaker = local']);
   const topic = `work.${addr}`;
   const makePeer = () => (kind === 'legacy' ? legacyConsumer(ipcEndpoint(b.d.ipcDir, topic)) : shimListener(b.socket, 'work'));
   let peer = makePeer();
@@ -279,11 +281,12 @@ async function twoHosts(env: Env, name: string, target: 'peer' | 'redis', action
   const hostA = new DaemonProc({
     conf: (ipcDir) => [...daemonConf(a, port!, target === 'redis' ? mm : [...mm, '[matchmaker_ring]', `ringfile = ${join(ipcDir, '..', 'ring.json')}`])(ipcDir)],
     prefix: 'nzb-faults-',
+    root: env.daemonRoot,
   });
   writeFileSync(join(hostA.dir, 'ring.json'), JSON.stringify({ work: [b] }));
   await hostA.start();
   const A: Host = { addr: a, d: hostA, socket: join(hostA.ipcDir, 'nova-zmq-bridge.sock') };
-  const B = await startHost(b, port!, target === 'redis' ? mm : ['rpc_zmq_matchmaker = local']);
+  const B = await startHost(env, b, port!, target === 'redis' ? mm : ['rpc_zmq_matchmaker = local']);
   const topicB = `work.${b}`;
   const makePeer = () => (target === 'redis' ? shimListener(B.socket, 'work') : legacyConsumer(ipcEndpoint(B.d.ipcDir, topicB)));
   let peer = makePeer();
@@ -385,7 +388,8 @@ function main(): void {
     else if (a === '--rate') env.rate = Number(argv[++i]);
     else if (a === '--only') only = argv[++i]!.split(',');
     else if (a === '--json') json = true;
-    else throw new Error(`unknown argument ${a} (use --freeze-seconds N, --rate N, --only a,b, --json; scenarios: ${Object.keys(SCENARIOS).join(', ')})`);
+    else if (a === '--daemon-root') env.daemonRoot = argv[++i];
+    else throw new Error(`unknown argument ${a} (use --freeze-seconds N, --rate N, --only a,b, --daemon-root DIR, --json; scenarios: ${Object.keys(SCENARIOS).join(', ')})`);
   }
   runFaults(env, only, json ? undefined : (l) => console.log(l)).then(
     (rs) => {

@@ -167,6 +167,15 @@ describe('local API: bytes buffered for all connections (local_buffer_bytes)', (
     assert.equal(ok.op, 'ok', 'the paused client went on once there was room');
   });
 
+  test('a single frame larger than the cap still gets through when nothing else is buffered', async () => {
+    const c = await h.client();
+    await c.listen({ topic: 'solo' }, () => {});
+    const paused = h.daemon.counters.get('localapi.input_paused');
+    const r = await c.cast({ topic: 'solo' }, CTX, JSON.stringify({ method: 'm', args: { blob: 'z'.repeat(1536 * KIB) } }));
+    assert.equal(r.op, 'ok');
+    assert.equal(h.daemon.counters.get('localapi.input_paused'), paused);
+  });
+
   test('clients that do not read their deliveries hold at most the cap together; the rest is dropped and counted', async () => {
     const before = h.daemon.counters.get('localapi.deliver.overflow');
     const readers = await Promise.all([0, 1, 2, 3].map(() => h.client()));

@@ -6,7 +6,8 @@
  *    an idle connection between frames is not limited;
  *  - the partial frames of all connections share `local_buffer_bytes`
  *    (buffers.ts): past it this connection stops being read until there is
- *    room again.
+ *    room again - unless its own partial frame is all there is (a single
+ *    frame larger than the cap still gets through).
  * A malformed frame or a frame past its time ends the reading; what happens
  * to the connection is the server's business (`onError`).
  */
@@ -56,7 +57,9 @@ export class FrameReader {
     this.accounted = held;
     if (held === 0) this.cancelTimer();
     else if (started || frames.length > 0) this.startTimer();
-    if (held > 0 && this.o.buffers.inputFull) this.pause();
+    // Pause only for others' bytes: a connection alone over the cap (one frame
+    // larger than it, up to MAX_FRAME_BYTES) would otherwise wait for nobody.
+    if (held > 0 && this.o.buffers.inputFull && this.o.buffers.inputBytes > held) this.pause();
     if (frames.length > 0) this.o.onFrames(frames);
   };
 
