@@ -124,7 +124,10 @@ describe('receiver interop with legacy Python peers', () => {
     const checks = await runPeer('hostile', port, ipcDir);
     assert.equal(checks.length, 11);
     assertAllOk(checks);
-    const expected = checks.map((c) => c.case);
+    // Refusal warnings are thinned to one per problem per interval (src/util/log-limiter.ts):
+    // one line for the first of each problem, none for its repeats.
+    const expected = [...new Set(checks.map((c) => c.case))];
+    assert.ok(expected.length < checks.length, 'some problems repeat');
     const refusedLines = () =>
       stdout
         .split('\n')
@@ -136,12 +139,8 @@ describe('receiver interop with legacy Python peers', () => {
       lines.map((l) => l.problem),
       expected,
     );
-    // Each line carries the running count of its problem: 1, then 2 for the repeated kinds.
-    const seen = new Map<string, number>();
-    for (const l of lines) {
-      seen.set(l.problem, (seen.get(l.problem) ?? 0) + 1);
-      assert.equal(l.refused_total, seen.get(l.problem), l.problem);
-    }
+    // Each line carries the running count of its problem: the first of each.
+    for (const l of lines) assert.equal(l.refused_total, 1, l.problem);
     assert.equal(exitCode, undefined, 'daemon still running');
     // No hostile topic became a file anywhere near the ipc dir.
     assert.ok(!existsSync(join(dir, 'etc')));

@@ -61,7 +61,7 @@ test('each option either applies (live or restart) or is ignored with a reason',
   const kinds = (a: string) => ALL_OPTIONS.filter((o) => o.applies === a).map((o) => o.name.key);
   // The fields the daemon froze by hand before the flags existed are still frozen.
   for (const f of ['port', 'bindAddress', 'bindAddressRaw', 'ipcDir', 'host'] as const) assert.ok(restartOnlyFields().includes(f), f);
-  assert.deepEqual(kinds('live').sort(), ['debug', 'fanout_hold', 'log_level', 'reply_hold', 'rpc_zmq_topic_backlog', 'verbose']);
+  assert.deepEqual(kinds('live').sort(), ['debug', 'fanout_hold', 'log_level', 'queue_bytes', 'reply_hold', 'rpc_zmq_topic_backlog', 'topic_queue_bytes', 'verbose']);
   assert.deepEqual(kinds('ignored').sort(), [
     'compute_topic', 'console_topic', 'network_topic', 'rpc_backend', 'rpc_conn_pool_size',
     'rpc_thread_pool_size', 'scheduler_topic', 'transport_url', 'volume_topic', 'vsa_topic',

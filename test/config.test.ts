@@ -111,6 +111,11 @@ test('no files at all: every default', () => {
     peerIdleSeconds: 300,
     maxIpcOutlets: 4096,
     ipcOutletIdleSeconds: 600,
+    maxMessageSize: 16 * 1024 * 1024,
+    topicQueueBytes: 64 * 1024 * 1024,
+    queueBytes: 256 * 1024 * 1024,
+    localReadTimeoutSeconds: 30,
+    localBufferBytes: 256 * 1024 * 1024,
   });
 });
 
@@ -167,6 +172,11 @@ max_peers = 5000
 peer_idle_timeout = 60
 max_ipc_outlets = 12000
 ipc_outlet_idle_timeout = 1.5
+max_message_size = 2048
+topic_queue_bytes = 1000
+queue_bytes = 5000
+local_read_timeout = 1.5
+local_buffer_bytes = 4096
 [unknown_group]
 x = y
 `);
@@ -218,6 +228,11 @@ x = y
     peerIdleSeconds: 60,
     maxIpcOutlets: 12000,
     ipcOutletIdleSeconds: 1.5,
+    maxMessageSize: 2048,
+    topicQueueBytes: 1000,
+    queueBytes: 5000,
+    localReadTimeoutSeconds: 1.5,
+    localBufferBytes: 4096,
   });
 });
 

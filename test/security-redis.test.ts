@@ -24,8 +24,9 @@ describe('redis matchmaker authentication', () => {
   before(async () => {
     server = await RedisServer.start(undefined, [
       '--requirepass', ADMIN_PW,
-      // The ACL user: set and string commands of the matchmaker, on any key; nothing else.
-      '--user', MM_USER, 'on', `>${MM_PW}`, '~*', '+@read', '+sadd', '+srem', '+set', '+del', '+pexpire', '+expire', '+multi', '+exec', '+ping', '+client', '+hello', '+info',
+      // The ACL user: set and string commands of the matchmaker, and EVAL for its look-up script
+      // (members and liveness read and cleaned atomically, docs/matchmakers.md); nothing else.
+      '--user', MM_USER, 'on', `>${MM_PW}`, '~*', '+@read', '+sadd', '+srem', '+set', '+del', '+pexpire', '+expire', '+multi', '+exec', '+eval', '+ping', '+client', '+hello', '+info',
     ]);
   });
 

@@ -53,7 +53,7 @@ function parts(mm: Matchmaker) {
   return { counters, registry, resolver };
 }
 
-const owner = { id: 1, deliver: () => {} };
+const owner = { id: 1, isClosed: false, deliver: () => true };
 
 test('a listener on this host wins over what the matchmaker maps the name to', async () => {
   const { registry, resolver, counters } = parts(await ring({ 'compute-a': '10.9.9.9' }));

@@ -1,7 +1,7 @@
 import { Router, type Context } from 'zeromq';
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
-import { parseRequest, type ServiceReply, type ServiceRequest } from '../matchmaker/service-protocol';
+import { MAX_SERVICE_MESSAGE_BYTES, parseRequest, type ServiceReply, type ServiceRequest } from '../matchmaker/service-protocol';
 import type { WorkerRegistry } from './registry';
 import { BrokerBindFailedError, BrokerPortInUseError, type BrokerServiceName } from './errors';
 import type { SocketSecurity } from '../security/types';
@@ -52,7 +52,7 @@ export class MatchmakerService {
 
   /** Bind; rejects with {@link BrokerPortInUseError} or {@link BrokerBindFailedError}. */
   async start(): Promise<void> {
-    const sock = new Router({ linger: 0, ...(this.opts.context ? { context: this.opts.context } : {}) });
+    const sock = new Router({ linger: 0, maxMessageSize: MAX_SERVICE_MESSAGE_BYTES, ...(this.opts.context ? { context: this.opts.context } : {}) });
     this.opts.security?.server(sock, 'service');
     try {
       await sock.bind(this.endpoint);

@@ -313,6 +313,11 @@ export function loadConfig(opts: LoadConfigOptions): BridgeConfig {
       peerIdleSeconds: r.typed(O.OPT_PEER_IDLE_TIMEOUT).value,
       maxIpcOutlets: r.typed(O.OPT_MAX_IPC_OUTLETS).value,
       ipcOutletIdleSeconds: r.typed(O.OPT_IPC_OUTLET_IDLE_TIMEOUT).value,
+      maxMessageSize: r.typed(O.OPT_MAX_MESSAGE_SIZE).value,
+      topicQueueBytes: r.typed(O.OPT_TOPIC_QUEUE_BYTES).value,
+      queueBytes: r.typed(O.OPT_QUEUE_BYTES).value,
+      localReadTimeoutSeconds: r.typed(O.OPT_LOCAL_READ_TIMEOUT).value,
+      localBufferBytes: r.typed(O.OPT_LOCAL_BUFFER_BYTES).value,
     },
   };
 }

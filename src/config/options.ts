@@ -169,6 +169,18 @@ export const DEFAULT_PEER_IDLE_S = 300;
 export const DEFAULT_MAX_IPC_OUTLETS = 4_096;
 /** Seconds without a message after which an ipc outlet is closed and its file removed. */
 export const DEFAULT_IPC_OUTLET_IDLE_S = 600;
+/** Largest frame, and message (all frames), read from the network, in bytes (16 MiB: above Nova's largest real messages). */
+export const DEFAULT_MAX_MESSAGE_SIZE_BYTES = 16 * 1024 * 1024;
+/** Bytes one topic's ipc outlet may hold (queued and held), in bytes (64 MiB). */
+export const DEFAULT_TOPIC_QUEUE_BYTES = 64 * 1024 * 1024;
+/** Bytes all ipc outlets together may hold, in bytes (256 MiB). */
+export const DEFAULT_QUEUE_BYTES = 256 * 1024 * 1024;
+/** Seconds a local API client may take to complete a frame it started. */
+export const DEFAULT_LOCAL_READ_TIMEOUT_S = 30;
+/** Bytes buffered for all local API sessions together, per direction (256 MiB). */
+export const DEFAULT_LOCAL_BUFFER_BYTES = 256 * 1024 * 1024;
+/** Smallest accepted `max_message_size`, in bytes: below it even a heartbeat would not fit. */
+export const MIN_MAX_MESSAGE_SIZE_BYTES = 1024;
 /** Offsets from `rpc_zmq_start_port` of the broker and topic scheduler ports. */
 export const BROKER_PORT_OFFSET = 2;
 export const SCHEDULER_PORT_OFFSET = 3;
@@ -535,6 +547,41 @@ export const OPT_IPC_OUTLET_IDLE_TIMEOUT = opt({
   help: 'Seconds without a message after which an ipc outlet is closed and its file removed (`receiver.outlets.closed_idle`); its next message binds it again and connected consumers reconnect by themselves.',
 });
 
+/** `[zmq_bridge] max_message_size` — int bytes >= {@link MIN_MAX_MESSAGE_SIZE_BYTES}, default {@link DEFAULT_MAX_MESSAGE_SIZE_BYTES} (16 MiB); bridge. */
+export const OPT_MAX_MESSAGE_SIZE = opt({
+  name: B('max_message_size'), type: intType({ min: MIN_MAX_MESSAGE_SIZE_BYTES }), default: DEFAULT_MAX_MESSAGE_SIZE_BYTES, defaultText: '`16777216` (16 MiB)', origin: 'bridge',
+  fields: ['bridge.maxMessageSize'], applies: 'restart',
+  help: 'Bytes: the largest frame (libzmq `ZMQ_MAXMSGSIZE`) and the largest message (all frames) read from the network, and the largest message a shim may send. A peer sending a bigger frame is disconnected by libzmq (`receiver.disconnects`); a bigger message is refused (`receiver.refused.too_large`, `TOO_LARGE` to a shim).',
+});
+
+/** `[zmq_bridge] topic_queue_bytes` — int bytes >= 1, default {@link DEFAULT_TOPIC_QUEUE_BYTES} (64 MiB); bridge. */
+export const OPT_TOPIC_QUEUE_BYTES = opt({
+  name: B('topic_queue_bytes'), type: intType({ min: 1 }), default: DEFAULT_TOPIC_QUEUE_BYTES, defaultText: '`67108864` (64 MiB)', origin: 'bridge',
+  fields: ['bridge.topicQueueBytes'], applies: 'live',
+  help: 'Bytes one topic\'s ipc outlet may hold for its legacy consumers (queued and held messages; one message is always accepted into an empty queue). Beyond it new messages of the topic are dropped (`receiver.dropped.topic_bytes`).',
+});
+
+/** `[zmq_bridge] queue_bytes` — int bytes >= 1, default {@link DEFAULT_QUEUE_BYTES} (256 MiB); bridge. */
+export const OPT_QUEUE_BYTES = opt({
+  name: B('queue_bytes'), type: intType({ min: 1 }), default: DEFAULT_QUEUE_BYTES, defaultText: '`268435456` (256 MiB)', origin: 'bridge',
+  fields: ['bridge.queueBytes'], applies: 'live',
+  help: 'Bytes all ipc outlets together may hold. Beyond it the oldest messages of the topic holding the most are dropped to make room (`receiver.dropped.queue_bytes`), so a topic nobody consumes cannot starve the others.',
+});
+
+/** `[zmq_bridge] local_read_timeout` — float seconds > 0, default {@link DEFAULT_LOCAL_READ_TIMEOUT_S}; bridge. */
+export const OPT_LOCAL_READ_TIMEOUT = opt({
+  name: B('local_read_timeout'), type: floatType({ min: 0.001 }), default: DEFAULT_LOCAL_READ_TIMEOUT_S, origin: 'bridge',
+  fields: ['bridge.localReadTimeoutSeconds'], applies: 'restart',
+  help: 'Seconds a local API client may take to send the rest of a frame it started; then it is answered `PROTOCOL` and disconnected (`localapi.read_timeouts`). Idle connections between frames are not limited.',
+});
+
+/** `[zmq_bridge] local_buffer_bytes` — int bytes >= 1, default {@link DEFAULT_LOCAL_BUFFER_BYTES} (256 MiB); bridge. */
+export const OPT_LOCAL_BUFFER_BYTES = opt({
+  name: B('local_buffer_bytes'), type: intType({ min: 1 }), default: DEFAULT_LOCAL_BUFFER_BYTES, defaultText: '`268435456` (256 MiB)', origin: 'bridge',
+  fields: ['bridge.localBufferBytes'], applies: 'restart',
+  help: 'Bytes the local API buffers for all shim connections together, in each direction: partial frames being read (beyond it reading pauses, `localapi.input_paused`) and answers and deliveries not yet taken by slow shims (beyond it deliveries to a shim with a backlog are dropped, `localapi.deliver.overflow`).',
+});
+
 /** Every declaration, in documentation order. */
 export const ALL_OPTIONS: readonly OptionDecl<unknown>[] = [
   OPT_RPC_BACKEND, OPT_TRANSPORT_URL, OPT_BIND_ADDRESS, OPT_ZMQ_PORT, OPT_ZMQ_START_PORT, OPT_ZMQ_HOST,
@@ -547,4 +594,5 @@ export const ALL_OPTIONS: readonly OptionDecl<unknown>[] = [
   OPT_SECURITY, OPT_CURVE_CERTIFICATE, OPT_CURVE_TRUSTED_DIR, OPT_PLAINTEXT_PEERS, OPT_PLAINTEXT_PORT,
   OPT_IPC_GROUP, OPT_IPC_MODE,
   OPT_MAX_PEERS, OPT_PEER_IDLE_TIMEOUT, OPT_MAX_IPC_OUTLETS, OPT_IPC_OUTLET_IDLE_TIMEOUT,
+  OPT_MAX_MESSAGE_SIZE, OPT_TOPIC_QUEUE_BYTES, OPT_QUEUE_BYTES, OPT_LOCAL_READ_TIMEOUT, OPT_LOCAL_BUFFER_BYTES,
 ] as readonly OptionDecl<unknown>[];

@@ -82,6 +82,16 @@ export interface BridgeSettings {
   maxIpcOutlets: number;
   /** `[zmq_bridge] ipc_outlet_idle_timeout` — seconds without a message before an ipc outlet is closed (default 600). */
   ipcOutletIdleSeconds: number;
+  /** `[zmq_bridge] max_message_size` — bytes: largest frame (libzmq ZMQ_MAXMSGSIZE) and largest message (all frames) read from the network (default 16 MiB). */
+  maxMessageSize: number;
+  /** `[zmq_bridge] topic_queue_bytes` — bytes one topic's ipc outlet may hold (queued and held messages; default 64 MiB). */
+  topicQueueBytes: number;
+  /** `[zmq_bridge] queue_bytes` — bytes all ipc outlets together may hold (default 256 MiB). */
+  queueBytes: number;
+  /** `[zmq_bridge] local_read_timeout` — seconds a local API client may take to send the rest of a frame it started (default 30). */
+  localReadTimeoutSeconds: number;
+  /** `[zmq_bridge] local_buffer_bytes` — bytes buffered for all local API sessions together, each direction (default 256 MiB). */
+  localBufferBytes: number;
 }
 
 export interface BridgeConfig {

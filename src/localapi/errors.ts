@@ -19,6 +19,30 @@ export class InvalidFieldError extends BridgeError {
   }
 }
 
+/**
+ * A request whose message would be larger than `[zmq_bridge] max_message_size`:
+ * every receiver (this daemon's and its peers') refuses such a message, so it
+ * is refused here, where the shim can be told.
+ */
+export class MessageTooLargeError extends BridgeError {
+  constructor(op: string, bytes: number, max: number) {
+    super(
+      'TOO_LARGE',
+      `local API op ${op}: the message would be ${bytes} bytes, more than max_message_size (${max} bytes) that receivers accept; send less, or raise [zmq_bridge] max_message_size on every host`,
+    );
+  }
+}
+
+/** A connection that started a frame and did not finish it in time: answered PROTOCOL and closed. */
+export class ReadTimeoutError extends BridgeError {
+  constructor(seconds: number, received: number) {
+    super(
+      'PROTOCOL',
+      `local API protocol error: a frame was started but not completed within ${seconds} s ([zmq_bridge] local_read_timeout; ${received} bytes received); closing the connection`,
+    );
+  }
+}
+
 /** Longest wire topic repeated in a NO_ROUTE message, in characters (real topics are far shorter). */
 export const MAX_ECHOED_TOPIC_CHARS = 255;
 

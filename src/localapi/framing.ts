@@ -4,7 +4,7 @@
  * `msgpack.unpackb(raw=False)` reads it.
  */
 import type { Packr, Unpackr } from 'msgpackr';
-import { ProtocolError } from './errors';
+import { echoed, ProtocolError } from './errors';
 
 /** Largest frame payload accepted or sent, in bytes (64 MiB). */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
@@ -41,30 +41,36 @@ export function encodeFrame(obj: Record<string, unknown>): Buffer {
 /** Reassembles frames from stream chunks. */
 export class FrameDecoder {
   private chunks: Buffer[] = [];
-  private buffered = 0;
+  private bytes = 0;
+
+  /** Bytes held: the start of a frame not yet complete (0 between frames). */
+  get buffered(): number {
+    return this.bytes;
+  }
 
   /** Feed a chunk; returns the complete frames' decoded maps. Throws {@link ProtocolError}. */
   push(chunk: Buffer): Record<string, unknown>[] {
     this.chunks.push(chunk);
-    this.buffered += chunk.length;
+    this.bytes += chunk.length;
     const out: Record<string, unknown>[] = [];
     for (;;) {
-      if (this.buffered < LENGTH_BYTES) return out;
+      if (this.bytes < LENGTH_BYTES) return out;
       if (this.chunks[0]!.length < LENGTH_BYTES) this.flatten();
       const n = this.chunks[0]!.readUInt32BE(0);
       if (n > MAX_FRAME_BYTES) throw new ProtocolError(`frame of ${n} bytes exceeds the ${MAX_FRAME_BYTES}-byte limit`);
-      if (this.buffered < LENGTH_BYTES + n) return out;
+      if (this.bytes < LENGTH_BYTES + n) return out;
       this.flatten();
       const all = this.chunks[0]!;
       const body = all.subarray(LENGTH_BYTES, LENGTH_BYTES + n);
       const rest = all.subarray(LENGTH_BYTES + n);
       this.chunks = rest.length ? [rest] : [];
-      this.buffered = rest.length;
+      this.bytes = rest.length;
       let obj: unknown;
       try {
         obj = msgpack().unpackr.unpack(body);
       } catch (e) {
-        throw new ProtocolError(`frame is not valid msgpack (${(e as Error).message})`);
+        // The decoder's message may quote the input: cut it like any echo of input.
+        throw new ProtocolError(`frame is not valid msgpack (${echoed((e as Error).message)})`);
       }
       if (obj === null || typeof obj !== 'object' || Array.isArray(obj) || Buffer.isBuffer(obj)) throw new ProtocolError('frame is not a msgpack map');
       if (typeof (obj as { op?: unknown }).op !== 'string') throw new ProtocolError('frame has no string op');

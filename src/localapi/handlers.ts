@@ -18,8 +18,9 @@ import { Call, callResultOfError, type CallParts, type CallResult } from './call
 import { CallLatency, type CallLabels } from '../metrics/call-latency';
 import { methodOf } from '../metrics/labels';
 import { systemClock, type Clock } from '../time/clock';
-import { NoRouteError, StatusUnavailableError } from './errors';
+import { MessageTooLargeError, NoRouteError, StatusUnavailableError } from './errors';
 import { ReplyNotOwedError } from '../security/errors';
+import type { LogLimiter } from '../util/log-limiter';
 import {
   DAEMON_VERSION,
   isRejected,
@@ -57,6 +58,20 @@ export interface LocalApiDeps {
   clock?: Clock;
   /** Where call latencies go (default: a histogram of its own). */
   callLatency?: CallLatency;
+  /** Thins the warnings a shim can repeat (no route); without it every one is logged. */
+  limiter?: LogLimiter;
+}
+
+/**
+ * Refuse a message whose context and body alone pass `max` bytes: every
+ * receiver would refuse it (`receiver.refused.too_large`) without the shim
+ * ever knowing. (The envelope adds a little; a message within a few bytes
+ * of the limit is left to the receivers.)
+ */
+function checkSize(op: string, max: number, ...texts: string[]): void {
+  let bytes = 0;
+  for (const t of texts) bytes += Buffer.byteLength(t, 'utf8');
+  if (bytes > max) throw new MessageTooLargeError(op, bytes, max);
 }
 
 const MS_PER_SECOND = 1_000;
@@ -171,7 +186,9 @@ export class LocalApi {
     this.d.counters.inc(queues.length === 0 ? 'matchmaker.lookups.no_host' : 'matchmaker.lookups.found');
     if (queues.length === 0) {
       this.d.counters.inc('sender.no_route');
-      this.log.warn({ topic, matchmaker: this.d.matchmaker.kind }, 'no route for topic');
+      const fields = { topic, matchmaker: this.d.matchmaker.kind };
+      if (this.d.limiter) this.d.limiter.warn(this.log, 'no_route', topic, fields, 'no route for topic');
+      else this.log.warn(fields, 'no route for topic');
       throw new NoRouteError(topic, this.d.matchmaker.kind);
     }
     return queues;
@@ -197,12 +214,14 @@ export class LocalApi {
   }
 
   private async cast(s: Session, r: CastRequest): Promise<void> {
+    checkSize('cast', this.d.config.bridge.maxMessageSize, r.ctx, r.msg);
     const queues = await this.targetQueues(r.target);
     this.sendEach(queues, r.target.fanout ? 'fanout' : 'cast', castFramesFor(r.ctx, r.msg));
     s.ok(r.rid);
   }
 
   private async notify(s: Session, r: NotifyRequest): Promise<void> {
+    checkSize('notify', this.d.config.bridge.maxMessageSize, r.ctx, r.msg);
     const queues = await this.route(this.base(r.exchange, notificationTopic(r.topic, r.priority)));
     const build = r.version === '2.0' ? buildNotifyV2Frames : buildCastFrames;
     this.sendEach(queues, 'notification', (topic) => build(topic, r.ctx, r.msg));
@@ -210,6 +229,7 @@ export class LocalApi {
   }
 
   private async call(s: Session, r: CallRequest): Promise<void> {
+    checkSize('call', this.d.config.bridge.maxMessageSize, r.ctx, r.msg);
     const started = this.clock.now();
     const labels: CallLabels = { exchange: r.target.exchange ?? this.d.config.controlExchange, topic: r.target.topic, method: methodOf(r.msg) };
     const onEnd = (result: CallResult): void => {
@@ -243,6 +263,7 @@ export class LocalApi {
   }
 
   private reply(s: Session, r: ReplyRequest): void {
+    checkSize('reply', this.d.config.bridge.maxMessageSize, r.ctx, 'result' in r.outcome ? r.outcome.result : r.outcome.failure);
     const [msgId, topic] = r.replyTo;
     if (!s.mayAnswer(r.replyTo, 'reply')) throw new ReplyNotOwedError(msgId, 'reply');
     const host = replyTopicHost(topic)!;

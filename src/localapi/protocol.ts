@@ -21,6 +21,14 @@ export const LOCAL_API_PROTO = 1;
 /** Daemon version announced in `hello`. */
 export const DAEMON_VERSION = '0.1.0';
 
+/**
+ * Longest call (and call-monitor) timeout honoured, in seconds (30 days);
+ * longer ones, Infinity included, are cut to it. The clock chains Node's
+ * timers for any length (src/time/clock.ts), so this bound is not for the
+ * timers: it keeps every timeout a finite number in answers and logs.
+ */
+export const MAX_CALL_TIMEOUT_S = 30 * 86_400;
+
 /** The ops a shim may send. */
 export const REQUEST_OPS = ['hello', 'listen', 'unlisten', 'cast', 'call', 'notify', 'reply', 'heartbeat', 'stats', 'status', 'ping'] as const;
 export type RequestOp = (typeof REQUEST_OPS)[number];
@@ -241,12 +249,12 @@ function json(op: string, r: Fields, k: string): string {
   return v;
 }
 
-/** Seconds, or null when absent. */
+/** Seconds (at most {@link MAX_CALL_TIMEOUT_S}), or null when absent. */
 function optSeconds(op: string, r: Fields, k: string): number | null {
   const v = r[k];
   if (v === undefined || v === null) return null;
   if (typeof v !== 'number' || !(v > 0)) throw new InvalidFieldError(op, k, 'a positive number of seconds or null');
-  return v;
+  return Math.min(v, MAX_CALL_TIMEOUT_S);
 }
 
 /** An empty exchange means the default one, like null. */

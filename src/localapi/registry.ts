@@ -21,12 +21,16 @@ import type { Delivery } from './protocol';
 import type { DELIVERED_KINDS } from '../metrics/catalogue';
 
 type DeliveredKind = (typeof DELIVERED_KINDS)[number];
+import type { LogLimiter } from '../util/log-limiter';
 
 
 /** Whoever receives deliveries for a listener (a local API session). */
 export interface ListenerOwner {
   readonly id: number;
-  deliver(frame: Delivery): void;
+  /** True once the connection is going away: its listeners get nothing more. */
+  readonly isClosed: boolean;
+  /** Whether the delivery was written (false: closed, or dropped and counted by the owner). */
+  deliver(frame: Delivery): boolean;
 }
 
 interface Listener {
@@ -49,6 +53,19 @@ class Group {
     this.rr.set(cursor, n + 1);
     return list[n % list.length]!;
   }
+
+  /**
+   * The next listener whose connection is open, or null. A connection
+   * closing has its listeners removed, but until then (or if it stays
+   * half-open) nothing must be handed to it and counted as delivered.
+   */
+  pickOpen(list: Listener[], cursor = ''): Listener | null {
+    for (let i = 0; i < list.length; i++) {
+      const l = this.pick(list, cursor);
+      if (!l.owner.isClosed) return l;
+    }
+    return null;
+  }
 }
 
 /** Server names warned about when a message for them found no listener, at most (then silently counted). */
@@ -62,6 +79,8 @@ export interface RegistryOptions {
   matchmaker: Matchmaker;
   log: Logger;
   counters: Counters;
+  /** Thins the warnings about unreadable messages (peers can send them at will); without it every one is logged. */
+  limiter?: LogLimiter;
 }
 
 export class ListenerRegistry implements LocalSink {
@@ -189,9 +208,15 @@ export class ListenerRegistry implements LocalSink {
       if (!g || g.all.length === 0) return false;
       const d = this.unwrap(msg, true);
       if (!d) return false;
-      for (const l of g.all) this.send(l, d);
-      this.delivered('fanout', msg);
-      return true;
+      let open = false;
+      let delivered = false;
+      for (const l of g.all) {
+        if (l.owner.isClosed) continue;
+        open = true;
+        if (this.send(l, d)) delivered = true;
+      }
+      if (delivered) this.delivered('fanout', msg);
+      return open;
     }
     const { base, host } = splitDirected(msg.topic);
     const ng = this.notify.get(base);
@@ -204,9 +229,17 @@ export class ListenerRegistry implements LocalSink {
         if (p) p.push(l);
         else pools.set(l.pool, [l]);
       }
-      for (const [pool, list] of pools) this.send(ng.pick(list, `pool:${pool ?? ''}`), d);
-      this.delivered('notification', msg);
-      return true;
+      let open = false;
+      let delivered = false;
+      for (const [pool, list] of pools) {
+        const l = ng.pickOpen(list, `pool:${pool ?? ''}`);
+        if (!l) continue;
+        open = true;
+        if (this.send(l, d)) delivered = true;
+      }
+      if (delivered) this.delivered('notification', msg);
+      // No open listener at all (connections closing): not claimed, like no listener.
+      return open;
     }
     const g = this.rpc.get(base);
     if (!g || g.all.length === 0) return false;
@@ -214,8 +247,10 @@ export class ListenerRegistry implements LocalSink {
     if (named.length === 0 && host !== null && !this.localNames.has(host)) return this.noServer(msg, base, host);
     const d = this.unwrap(msg, true);
     if (!d) return false;
-    this.send(named.length > 0 ? g.pick(named, `server:${host}`) : g.pick(g.all), d);
-    this.delivered(d.reply_to !== null ? 'call' : 'cast', msg);
+    // The named server's connections only (none open: not claimed, never another server's); unnamed: any listener.
+    const l = named.length > 0 ? g.pickOpen(named, `server:${host}`) : g.pickOpen(g.all);
+    if (!l) return false;
+    if (this.send(l, d)) this.delivered(d.reply_to !== null ? 'call' : 'cast', msg);
     return true;
   }
 
@@ -246,12 +281,14 @@ export class ListenerRegistry implements LocalSink {
     return false;
   }
 
-  private send(l: Listener, d: Omit<Delivery, 'op' | 'lid'>): void {
+  /** Hand a delivery to a listener's connection; whether it was written. */
+  private send(l: Listener, d: Omit<Delivery, 'op' | 'lid'>): boolean {
     try {
-      l.owner.deliver({ op: 'deliver', lid: l.lid, ...d });
+      return l.owner.deliver({ op: 'deliver', lid: l.lid, ...d });
     } catch (err) {
       this.counters.inc('localapi.deliver.errors');
       this.log.error({ err, lid: l.lid, session: l.owner.id, topic: l.key }, 'delivery to shim failed');
+      return false;
     }
   }
 
@@ -267,7 +304,10 @@ export class ListenerRegistry implements LocalSink {
       return { ctx: f.ctx, msg: f.msg, reply_to: null, monitor: null };
     } catch (err) {
       this.counters.inc('localapi.deliver.bad_envelope');
-      this.log.warn({ err, topic: msg.topic, msg_id: msg.msgId }, 'unreadable message for a shim listener: left to the legacy ipc socket');
+      const fields = { err, topic: msg.topic, msg_id: msg.msgId.length > 64 ? `${msg.msgId.slice(0, 64)}...` : msg.msgId };
+      const line = 'unreadable message for a shim listener: left to the legacy ipc socket (within its byte budget)';
+      if (this.opts.limiter) this.opts.limiter.warn(this.log, 'bad_envelope', msg.topic, fields, line);
+      else this.log.warn(fields, line);
       return null;
     }
   }

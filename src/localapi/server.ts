@@ -1,8 +1,9 @@
 /**
  * The local API's unix socket server: one {@link Session} per shim
- * connection, frames decoded and handed to {@link LocalApi}. At start a stale
- * socket file (nobody answers on it) is removed; a live one means another
- * daemon owns it and start-up is refused.
+ * connection, frames read by a {@link FrameReader} (time limit per frame,
+ * shared byte cap) and handed to {@link LocalApi}. At start a stale socket
+ * file (nobody answers on it) is removed; a live one means another daemon
+ * owns it and start-up is refused.
  *
  * Who gets in (docs/security.md): the socket's directory must be one only
  * the daemon's user (and root, and the ipc group) can change, the socket
@@ -16,11 +17,16 @@ import { chmod, mkdir, unlink, lstat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
-import { LocalApiShutdownError, LocalSocketFailedError, LocalSocketInUseError } from './errors';
-import { FrameDecoder, encodeFrame } from './framing';
+import { DEFAULT_LOCAL_BUFFER_BYTES, DEFAULT_LOCAL_READ_TIMEOUT_S } from '../config/options';
+import { systemClock, type Clock } from '../time/clock';
+import { LogLimiter } from '../util/log-limiter';
+import { LocalApiShutdownError, LocalSocketFailedError, LocalSocketInUseError, ReadTimeoutError } from './errors';
 import type { LocalApi } from './handlers';
-import { errorAnswer, type ErrorAnswer } from './protocol';
+import { errorAnswer } from './protocol';
 import type { ListenerRegistry } from './registry';
+import { LocalBuffers } from './buffers';
+import { encodeFrame } from './framing';
+import { FrameReader } from './reader';
 import { Session } from './session';
 import { applyFileAccess, type FileAccess } from '../security/file-access';
 import { checkDirectory, type Trust } from '../security/file-safety';
@@ -48,6 +54,14 @@ export interface LocalApiServerOptions {
   socketAccess?: FileAccess;
   /** Who may own and write the socket's directory; unchecked when absent. */
   dirTrust?: Trust;
+  /** Time of the read timeouts (default: the system clock). */
+  clock?: Clock;
+  /** `[zmq_bridge] local_read_timeout`, in milliseconds (default {@link DEFAULT_LOCAL_READ_TIMEOUT_S}). */
+  readTimeoutMs?: number;
+  /** `[zmq_bridge] local_buffer_bytes` (default {@link DEFAULT_LOCAL_BUFFER_BYTES}). */
+  bufferBytes?: number;
+  /** Thins the warnings clients can repeat (shared with the other local API parts). */
+  limiter?: LogLimiter;
 }
 
 /** How the safety check names the local API socket's directory. */
@@ -78,10 +92,26 @@ export class LocalApiServer {
   private nextId = 1;
   private readonly log: Logger;
   private readonly counters: Counters;
+  private readonly clock: Clock;
+  private readonly buffers: LocalBuffers;
+  private readonly limiter: LogLimiter;
 
   constructor(private readonly opts: LocalApiServerOptions) {
     this.log = opts.log;
     this.counters = opts.counters;
+    this.clock = opts.clock ?? systemClock;
+    this.buffers = new LocalBuffers(opts.bufferBytes ?? DEFAULT_LOCAL_BUFFER_BYTES);
+    this.limiter = opts.limiter ?? new LogLimiter({ clock: this.clock });
+  }
+
+  /** Bytes of partial frames held for all connections (bounded by `local_buffer_bytes`). */
+  get bufferedInputBytes(): number {
+    return this.buffers.inputBytes;
+  }
+
+  /** Bytes written to all connections and not yet read by their shims. */
+  get bufferedOutputBytes(): number {
+    return this.buffers.outputBytes();
   }
 
   get path(): string {
@@ -143,27 +173,41 @@ export class LocalApiServer {
       creds = verdict.creds;
     }
     const id = this.nextId++;
-    const session = new Session(id, sock, { log: this.log, counters: this.counters, creds });
+    const session = new Session(id, sock, { log: this.log, counters: this.counters, creds, buffers: this.buffers, limiter: this.limiter });
     this.sessions.set(id, session);
+    this.buffers.track(sock);
     this.counters.inc('localapi.sessions.opened');
-    const decoder = new FrameDecoder();
-    sock.on('data', (chunk: Buffer) => {
-      let frames: Record<string, unknown>[];
-      try {
-        frames = decoder.push(chunk);
-      } catch (err) {
-        this.counters.inc('localapi.protocol_errors');
-        this.log.warn({ err, session: id, shim_pid: session.shimPid }, 'local API protocol error: closing the connection');
-        const answer: ErrorAnswer = { op: 'error', code: 'PROTOCOL', message: (err as Error).message };
-        if (!sock.destroyed) sock.end(encodeFrame(answer));
-        session.markClosed();
-        sock.pause();
-        return;
-      }
-      for (const f of frames) void this.opts.api.handle(session, f);
+    const reader = new FrameReader({
+      socket: sock,
+      buffers: this.buffers,
+      clock: this.clock,
+      readTimeoutMs: this.opts.readTimeoutMs ?? DEFAULT_LOCAL_READ_TIMEOUT_S * 1000,
+      counters: this.counters,
+      onFrames: (frames) => {
+        for (const f of frames) void this.opts.api.handle(session, f);
+      },
+      onError: (err) => this.protocolError(session, err),
     });
     sock.on('error', (err) => this.log.debug({ err, session: id }, 'local API connection error'));
-    sock.on('close', () => this.closed(session));
+    sock.on('close', () => {
+      reader.stop();
+      this.buffers.untrack(sock);
+      this.closed(session);
+    });
+  }
+
+  /**
+   * A malformed frame, or one not completed in time: answer PROTOCOL, end
+   * the connection (destroyed after a short grace if the client keeps its
+   * side open), and forget the session now - its listeners and calls go at
+   * once, so nothing more is delivered into a connection that reads nothing.
+   */
+  private protocolError(session: Session, err: Error): void {
+    if (!(err instanceof ReadTimeoutError)) this.counters.inc('localapi.protocol_errors');
+    this.limiter.warn(this.log, 'protocol', String(session.shimPid ?? ''), { err, session: session.id, shim_pid: session.shimPid }, 'local API protocol error: closing the connection');
+    session.write(errorAnswer(undefined, err));
+    session.end();
+    this.closed(session);
   }
 
   /** Answer LOCAL_PEER_REFUSED and hang up, reading nothing the process sent. */

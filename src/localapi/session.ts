@@ -15,6 +15,8 @@ import { errorAnswer, errorCode, replyAnswer, type DaemonFrame, type Delivery, t
 import type { ListenerOwner } from './registry';
 import { ReplyLedger } from '../security/reply-ledger';
 import type { PeerCredentials } from '../security/peer-credentials';
+import type { LocalBuffers } from './buffers';
+import type { LogLimiter } from '../util/log-limiter';
 
 /** Bytes queued towards a shim beyond which deliveries to it are dropped (and counted): a stuck shim must not eat the daemon's memory. */
 export const DEFAULT_SESSION_MAX_BACKLOG_BYTES = 256 * 1024 * 1024;
@@ -33,6 +35,10 @@ export interface SessionOptions {
   maxBacklogBytes?: number;
   /** Who connected (SO_PEERCRED), when the server checked it. */
   creds?: PeerCredentials | null;
+  /** The bytes buffered for all connections and their cap (`local_buffer_bytes`); without it only this connection's limit applies. */
+  buffers?: LocalBuffers;
+  /** Thins the warnings a client can repeat (overflow, failures without rid); without it every one is logged. */
+  limiter?: LogLimiter;
 }
 
 export class Session implements ListenerOwner, CallOwner {
@@ -48,6 +54,8 @@ export class Session implements ListenerOwner, CallOwner {
   private readonly log: Logger;
   private readonly counters: Counters;
   private readonly maxBacklog: number;
+  private readonly buffers?: LocalBuffers;
+  private readonly limiter?: LogLimiter;
 
   constructor(
     readonly id: number,
@@ -59,6 +67,14 @@ export class Session implements ListenerOwner, CallOwner {
     this.maxBacklog = opts.maxBacklogBytes ?? DEFAULT_SESSION_MAX_BACKLOG_BYTES;
     this.creds = opts.creds ?? null;
     this.owed = new ReplyLedger(opts.counters);
+    this.buffers = opts.buffers;
+    this.limiter = opts.limiter;
+  }
+
+  /** A warning this client can repeat at will: thinned per reason and shim when a limiter is given. */
+  private warnRepeated(level: 'warn' | 'error', reason: string, fields: Record<string, unknown>, msg: string): void {
+    if (this.limiter) this.limiter.log(this.log, level, reason, String(this.shimPid ?? this.id), fields, msg);
+    else this.log[level](fields, msg);
   }
 
   get isClosed(): boolean {
@@ -70,12 +86,18 @@ export class Session implements ListenerOwner, CallOwner {
     return this.calls.size;
   }
 
-  /** Send a frame to the shim; silently nothing once closed. Returns false when dropped. */
+  /**
+   * Send a frame to the shim; silently nothing once closed. Dropped (and
+   * counted) when the shim does not read: past this connection's own limit,
+   * or with a backlog while all connections together hold the global cap
+   * (buffers.ts). Returns false when not written.
+   */
   write(frame: DaemonFrame): boolean {
     if (this.isClosed) return false;
-    if (this.socket.writableLength > this.maxBacklog) {
+    const own = this.socket.writableLength;
+    if (this.buffers ? !this.buffers.mayWrite(own, this.maxBacklog) : own > this.maxBacklog) {
       this.counters.inc('localapi.deliver.overflow');
-      this.log.error({ session: this.id, shim_pid: this.shimPid }, 'shim is not reading its deliveries: message dropped');
+      this.warnRepeated('error', 'overflow', { session: this.id, shim_pid: this.shimPid, backlog_bytes: own }, 'shim is not reading its deliveries: message dropped');
       return false;
     }
     this.socket.write(encodeFrame(frame));
@@ -99,12 +121,13 @@ export class Session implements ListenerOwner, CallOwner {
     else this.log.debug({ op, code, session: this.id, message: err.message }, 'local API op refused');
     const answer = errorAnswer(rid, err);
     if (rid !== undefined) this.write(answer);
-    else if (!UNANSWERED_OPS.has(op)) this.log.warn({ op, code, session: this.id, message: answer.message }, 'local API op without rid failed');
+    else if (!UNANSWERED_OPS.has(op)) this.warnRepeated('warn', `no_rid:${code}`, { op, code, session: this.id, message: answer.message }, 'local API op without rid failed');
   }
 
-  deliver(frame: Delivery): void {
+  /** Whether the delivery was written (false: closed, or dropped for a shim that does not read). */
+  deliver(frame: Delivery): boolean {
     if (frame.reply_to) this.owed.owe(frame.reply_to[0], frame.reply_to[1]);
-    this.write(frame);
+    return this.write(frame);
   }
 
   /**

@@ -14,6 +14,7 @@ import type { DaemonStatus } from '../status/types';
 import { Sender, type LocalDispatch, type SenderOptions } from '../sender/sender';
 import { ReplyWaiter } from '../sender/reply-waiter';
 import { systemClock, type Clock } from '../time/clock';
+import { LogLimiter } from '../util/log-limiter';
 import { LocalApi } from './handlers';
 import { ListenerRegistry } from './registry';
 import { LocalApiServer } from './server';
@@ -70,8 +71,10 @@ export function buildRpcParts(o: RpcPartsOptions): RpcParts {
   const sec = o.security;
   const sender = new Sender({ config, log: o.logger('sender'), counters, local: o.local, context: o.context, pool: o.pool, clock, security: sec });
   const waiter = new ReplyWaiter({ log: o.logger('reply-waiter'), counters, clock });
+  // One limiter for the warnings shims and peers can repeat through the local API's parts.
+  const limiter = new LogLimiter({ clock });
   const names = localNames(config);
-  const registry = new ListenerRegistry({ host: config.host, localNames: names, matchmaker: o.matchmaker, log: o.logger('listeners'), counters });
+  const registry = new ListenerRegistry({ host: config.host, localNames: names, matchmaker: o.matchmaker, log: o.logger('listeners'), counters, limiter });
   const apiLog = o.logger('localapi');
   const resolver = new ServerResolver({
     host: config.host,
@@ -82,7 +85,7 @@ export function buildRpcParts(o: RpcPartsOptions): RpcParts {
     counters,
     log: apiLog,
   });
-  const api = new LocalApi({ config, matchmaker: o.matchmaker, sender, waiter, registry, resolver, counters, log: apiLog, status: o.status, clock, callLatency: o.callLatency });
+  const api = new LocalApi({ config, matchmaker: o.matchmaker, sender, waiter, registry, resolver, counters, log: apiLog, status: o.status, clock, callLatency: o.callLatency, limiter });
   const server = new LocalApiServer({
     path: config.bridge.localSocket,
     mode: config.bridge.localSocketMode,
@@ -94,6 +97,10 @@ export function buildRpcParts(o: RpcPartsOptions): RpcParts {
     access: sec ? new LocalAccess(sec.localPolicy, peerCredentialReader()) : undefined,
     socketAccess: sec?.localSocketAccess,
     dirTrust: sec?.trust,
+    clock,
+    readTimeoutMs: config.bridge.localReadTimeoutSeconds * 1000,
+    bufferBytes: config.bridge.localBufferBytes,
+    limiter,
   });
   return {
     sender,

@@ -2,7 +2,7 @@ import { Dealer, type Context } from 'zeromq';
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
 import { systemClock, type Clock, type Timer } from '../time/clock';
-import type { ServiceReply, ServiceRequest } from './service-protocol';
+import { MAX_SERVICE_MESSAGE_BYTES, type ServiceReply, type ServiceRequest } from './service-protocol';
 import { MatchmakerServiceRefusedError, MatchmakerServiceUnavailableError } from './errors';
 import { every } from './periodic';
 import type { MatchmakerStatus } from './types';
@@ -74,6 +74,7 @@ export class ServiceClient {
       immediate: true,
       sendTimeout: this.timeoutMs,
       sendHighWaterMark: 1000,
+      maxMessageSize: MAX_SERVICE_MESSAGE_BYTES,
       ...(this.opts.context ? { context: this.opts.context } : {}),
     });
     try {

@@ -41,6 +41,13 @@ export type ServiceReply =
   | { id: number; ok: true; host?: string | null; hosts?: string[] }
   | { id?: number; ok: false; error: string; message: string };
 
+/**
+ * Largest frame either end of the service reads, in bytes (1 MiB; libzmq
+ * ZMQ_MAXMSGSIZE on both sockets): requests and answers are small JSON, and
+ * without a bound libzmq allocates whatever size a peer's frame header declares.
+ */
+export const MAX_SERVICE_MESSAGE_BYTES = 1024 * 1024;
+
 /** Largest ttl a client may ask for (s): a typo must not pin a dead host for days. */
 export const MAX_REGISTRATION_TTL_S = 86400;
 

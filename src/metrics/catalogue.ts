@@ -66,6 +66,7 @@ export const REFUSAL_PROBLEMS = [
   'dot_dot',
   'too_long',
   'control_char',
+  'too_large',
 ] as const;
 
 /**
@@ -123,6 +124,7 @@ export const LOCAL_API_ERROR_CODES = [
   'PEER_KEY_MISSING',
   'REPLY_NOT_OWED',
   'UNKNOWN_SERVER',
+  'TOO_LARGE',
   'unknown',
 ] as const;
 
@@ -155,8 +157,13 @@ export const COUNTER_CATALOGUE = {
   },
   'receiver.refused.{problem}': {
     unit: 'messages', component: 'receiver', vars: { problem: REFUSAL_PROBLEMS },
-    counts: 'Messages refused before routing, by problem: fewer than 3 frames, an unknown style frame, or a topic that cannot safely name an ipc socket (empty, not UTF-8, NUL, `/` or `\\`, `..`, a control character, or an ipc path longer than the system allows).',
-    action: 'The warning log line carries msg_id, topic and style of each: find the peer sending them (a wrong driver, or someone probing the port).',
+    counts: 'Messages refused before routing, by problem: fewer than 3 frames, an unknown style frame, a topic that cannot safely name an ipc socket (empty, not UTF-8, NUL, `/` or `\\`, `..`, a control character, or an ipc path longer than the system allows), or frames adding up to more than `[zmq_bridge] max_message_size` (`too_large`).',
+    action: 'The warning log line (at most one per problem every few seconds, with the count of lines suppressed) carries msg_id, topic and style: find the peer sending them (a wrong driver, or someone probing the port).',
+  },
+  'receiver.disconnects': {
+    unit: 'connections', component: 'receiver',
+    counts: 'tcp connections to the receiver that ended: the peer closed it, or libzmq cut it because the peer sent a frame larger than `[zmq_bridge] max_message_size` (libzmq does not say which; that frame is lost).',
+    action: 'Growing much faster than peers restart: a peer sends oversized frames; find it by its traffic (`receiver.received` stalls for it) or raise `max_message_size` if the messages are legitimate.',
   },
   'receiver.received.{kind}': {
     unit: 'messages', component: 'receiver', vars: { kind: RECEIVED_KINDS },
@@ -229,6 +236,16 @@ export const COUNTER_CATALOGUE = {
     unit: 'messages', component: 'receiver',
     counts: 'Messages dropped because their topic already had `rpc_zmq_topic_backlog` messages waiting.',
     action: 'The topic\'s consumer is gone or too slow: restart it, or raise the backlog.',
+  },
+  'receiver.dropped.topic_bytes': {
+    unit: 'messages', component: 'receiver',
+    counts: 'Messages dropped because their topic\'s ipc outlet already held `[zmq_bridge] topic_queue_bytes` (queued and held messages).',
+    action: 'The topic\'s consumer is gone or too slow (or someone floods the topic): restart the consumer, or raise the budget.',
+  },
+  'receiver.dropped.queue_bytes': {
+    unit: 'messages', component: 'receiver',
+    counts: 'Messages dropped because all ipc outlets together held `[zmq_bridge] queue_bytes`: the oldest of the topic holding the most, or the new one when its own topic holds the most.',
+    action: 'Several topics have no live consumer: see the warning log lines (topic) and restart their consumers, or raise the budget.',
   },
   'receiver.dropped.outlet_failed': {
     unit: 'messages', component: 'receiver',
@@ -383,6 +400,16 @@ export const COUNTER_CATALOGUE = {
     counts: 'Connections closed because they sent a malformed frame (answered `PROTOCOL`).',
     action: 'Something other than a matching shim talks to the socket: check the shim version, or who can open the socket.',
   },
+  'localapi.read_timeouts': {
+    unit: 'sessions', component: 'localapi',
+    counts: 'Connections answered `PROTOCOL` and closed because a frame they started was not complete within `[zmq_bridge] local_read_timeout`.',
+    action: 'A client that hangs mid-frame, or holds memory on purpose: check who connects to the socket.',
+  },
+  'localapi.input_paused': {
+    unit: 'pauses', component: 'localapi',
+    counts: 'Times reading from a connection paused because the partial frames of all connections together held `[zmq_bridge] local_buffer_bytes`.',
+    action: 'Clients send very large frames slowly, or hold them on purpose (`localapi.read_timeouts` ends them).',
+  },
   'localapi.reply.failed': {
     unit: 'replies', component: 'localapi',
     counts: 'Replies from a shim server that could not be sent to the calling host.',
@@ -443,7 +470,7 @@ export const COUNTER_CATALOGUE = {
   },
   'localapi.deliver.overflow': {
     unit: 'messages', component: 'localapi',
-    counts: 'Deliveries dropped because the shim does not read its socket (its output buffer is full).',
+    counts: 'Deliveries and answers dropped because the shim does not read its socket: its own output backlog passed its limit, or it has a backlog while the backlogs of all shims together passed `[zmq_bridge] local_buffer_bytes`.',
     action: 'The shim process hangs or is overloaded: look at it (its pid is in the error log line).',
   },
 

@@ -15,8 +15,10 @@ import type { CounterCell, Counters } from '../metrics/counters';
 import type { Clock } from '../time/clock';
 import { ipcFileName, type TopicKind } from '../wire/topic';
 import { ipcEndpoint, ipcPath } from '../wire/endpoints';
+import type { LogLimiter } from '../util/log-limiter';
 import { Fifo } from './queue';
 import { applyFileAccess, type FileAccess } from '../security/file-access';
+import type { BudgetedOutlet, QueueTally } from './queue-budget';
 
 /** Send high-water mark of each ipc socket, in messages (libzmq's default is 1000). */
 export const DEFAULT_IPC_SEND_HWM = 1_000;
@@ -28,6 +30,12 @@ export const DEFAULT_IPC_LINGER_MS = 1_000;
  * (see Outlets.drainingQueuedBytes) without starving anyone.
  */
 export const DEFAULT_DRAINING_WINDOW_MS = 100;
+/**
+ * Largest frame an ipc outlet reads from its consumers, in bytes (libzmq
+ * ZMQ_MAXMSGSIZE): XPUB outlets read subscriptions (a msg_id prefix), PUSH
+ * outlets nothing; a local process must not make libzmq allocate more.
+ */
+export const DEFAULT_IPC_MAX_INBOUND_BYTES = 64 * 1024;
 /** While stopping, how often an outlet looks again whether its queue has left, in milliseconds. */
 export const DEFAULT_CLOSE_POLL_MS = 10;
 
@@ -40,6 +48,10 @@ export interface OutletSettings {
   fanoutHoldMs: number;
   /** `[zmq_bridge] reply_hold`, in milliseconds. */
   replyHoldMs: number;
+  /** `[zmq_bridge] topic_queue_bytes`: bytes one outlet may hold (queued and held). */
+  topicQueueBytes: number;
+  /** `[zmq_bridge] queue_bytes`: bytes all outlets of the receiver may hold together. */
+  queueBytes: number;
 }
 
 /** A queued message: its frames as received (msg_id and topic are re-read from frames 0 and 1 only for logs). */
@@ -56,10 +68,7 @@ export function safeId(s: string): string {
   return s.length > 64 ? `${s.slice(0, 64)}...` : s;
 }
 
-/** Bytes queued in every outlet of one receiver (held replies excluded: they wait for a subscriber, not for the socket). */
-export interface QueueTally {
-  bytes: number;
-}
+export type { QueueTally } from './queue-budget';
 
 /** What every outlet of one receiver shares. */
 export interface OutletDeps {
@@ -69,15 +78,17 @@ export interface OutletDeps {
   context?: zmq.Context;
   /** Time for holds, the draining window and the shutdown drain. */
   clock: Clock;
-  /** Shared by all outlets of a receiver. */
+  /** Bytes held by all outlets of a receiver, and the global budget's evictions; shared by them. */
   tally: QueueTally;
   /** Group and mode of the ipc socket file once bound; the umask's when absent. */
   fileAccess?: FileAccess;
+  /** Thins the warnings that input can repeat (drops, failed sends): shared by the receiver's parts. */
+  limiter: LogLimiter;
   /** Called when the outlet could not bind, so the next message creates a fresh one. */
   onFailed(outlet: Outlet): void;
 }
 
-export abstract class Outlet {
+export abstract class Outlet implements BudgetedOutlet {
   readonly name: string;
   readonly path: string;
   readonly endpoint: string;
@@ -111,6 +122,12 @@ export abstract class Outlet {
     this.clock = deps.clock;
     this.createdAt = deps.clock.now();
     this.forwarded = deps.counters.cell('receiver.forwarded');
+    deps.tally.track(this);
+  }
+
+  /** Bytes this outlet holds: its queue, plus held replies for the reply outlet. */
+  heldBytes(): number {
+    return this.queuedBytes;
   }
 
   /**
@@ -167,6 +184,7 @@ export abstract class Outlet {
         const lost = this.clearQueue().length;
         if (lost) this.deps.counters.inc('receiver.dropped.outlet_failed', lost);
         this.closed = true;
+        this.deps.tally.untrack(this);
         this.sock.close();
         this.deps.onFailed(this);
       },
@@ -190,21 +208,66 @@ export abstract class Outlet {
   protected configure(): void {
     this.sock.sendHighWaterMark = DEFAULT_IPC_SEND_HWM;
     this.sock.linger = DEFAULT_IPC_LINGER_MS;
+    this.sock.maxMessageSize = DEFAULT_IPC_MAX_INBOUND_BYTES;
   }
 
   /** Hook for the XPUB kinds, which start watching subscriptions once bound. */
   protected afterBind(): void {}
 
-  /** Queue a message (never blocks). Beyond the backlog it is dropped, counted and logged. */
+  /**
+   * Queue a message (never blocks). Beyond the topic's backlog or byte
+   * budget it is dropped; past the global budget room is made by dropping
+   * the oldest messages of the fullest outlet (see queue-budget.ts). Every
+   * drop is counted; the warnings are thinned per reason and outlet.
+   */
   enqueue(frames: Buffer[], msgId: string, topic: string): void {
     if (this.closed) return;
-    const backlog = this.deps.settings.topicBacklog;
+    const { counters, settings, tally } = this.deps;
+    const backlog = settings.topicBacklog;
     if (backlog !== null && this.pending() >= backlog) {
-      this.deps.counters.inc('receiver.dropped.backlog');
-      this.log.warn({ topic, msg_id: safeId(msgId), backlog }, 'topic backlog full (rpc_zmq_topic_backlog): message dropped');
+      counters.inc('receiver.dropped.backlog');
+      this.dropWarning('backlog', { topic, msg_id: safeId(msgId), backlog }, 'topic backlog full (rpc_zmq_topic_backlog): message dropped');
+      return;
+    }
+    const n = itemBytes(frames);
+    const mine = this.heldBytes();
+    if (mine > 0 && mine + n > settings.topicQueueBytes) {
+      counters.inc('receiver.dropped.topic_bytes');
+      this.dropWarning('topic_bytes', { topic, msg_id: safeId(msgId), held_bytes: mine, topic_queue_bytes: settings.topicQueueBytes }, 'topic holds its byte budget (topic_queue_bytes): message dropped');
+      return;
+    }
+    if (tally.total + n > settings.queueBytes && !tally.makeRoom(n, settings.queueBytes, this)) {
+      counters.inc('receiver.dropped.queue_bytes');
+      this.dropWarning('queue_bytes', { topic, msg_id: safeId(msgId), held_bytes: mine, queue_bytes: settings.queueBytes }, 'outlets hold their byte budget (queue_bytes) and this topic holds the most: message dropped');
       return;
     }
     this.accept(frames, msgId);
+  }
+
+  /** Drop the oldest queued message to make room under the global budget; the bytes freed (0 when the queue is empty). */
+  evictOldest(): number {
+    const item = this.queue.shift();
+    if (item === undefined) return 0;
+    const n = itemBytes(item);
+    this.queuedBytes -= n;
+    this.deps.tally.bytes -= n;
+    this.countEviction(item);
+    return n;
+  }
+
+  /** One message dropped by the global budget to make room for another topic's. */
+  protected countEviction(item: Item): void {
+    this.deps.counters.inc('receiver.dropped.queue_bytes');
+    this.dropWarning(
+      'queue_bytes',
+      { topic: safeId(item[1]!.toString()), msg_id: safeId(item[0]!.toString('latin1')), held_bytes: this.heldBytes(), queue_bytes: this.deps.settings.queueBytes },
+      'outlets hold their byte budget (queue_bytes): oldest message of the fullest topic dropped',
+    );
+  }
+
+  /** A warning about a dropped message: at most one per reason and outlet per interval. */
+  protected dropWarning(reason: string, fields: Record<string, unknown>, msg: string): void {
+    this.deps.limiter.warn(this.log, reason, this.name, fields, msg);
   }
 
   /** Where a message within the backlog goes: the send queue, unless a kind holds it back first. */
@@ -279,7 +342,7 @@ export abstract class Outlet {
       return;
     }
     this.deps.counters.inc('receiver.dropped.send_failed');
-    this.log.warn({ err, topic: item[1]!.toString(), msg_id: safeId(item[0]!.toString('latin1')) }, 'ipc send failed: message dropped');
+    this.dropWarning('send_failed', { err, topic: safeId(item[1]!.toString()), msg_id: safeId(item[0]!.toString('latin1')) }, 'ipc send failed: message dropped');
     this.sendNext();
   }
 
@@ -296,6 +359,7 @@ export abstract class Outlet {
     }
     this.closed = true;
     this.dispose();
+    this.deps.tally.untrack(this);
     const left = this.clearQueue().length;
     if (left && why === 'shutdown') {
       this.deps.counters.inc('receiver.dropped.shutdown', left);

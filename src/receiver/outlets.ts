@@ -28,7 +28,9 @@ import type { Counters } from '../metrics/counters';
 import { systemClock, type Clock, type Timer } from '../time/clock';
 import { DEFAULT_IPC_OUTLET_IDLE_S, DEFAULT_MAX_IPC_OUTLETS } from '../config/options';
 import { ipcFileName, topicKind } from '../wire/topic';
-import { safeId, type Outlet, type OutletDeps, type OutletSettings, type QueueTally } from './outlet';
+import { safeId, type Outlet, type OutletDeps, type OutletSettings } from './outlet';
+import { QueueTally } from './queue-budget';
+import type { LogLimiter } from '../util/log-limiter';
 import { DirectOutlet } from './direct-outlet';
 import { FanoutOutlet } from './fanout-outlet';
 import { ReplyOutlet } from './reply-outlet';
@@ -53,6 +55,8 @@ export interface OutletsOptions {
   maxOutlets?: number;
   /** `[zmq_bridge] ipc_outlet_idle_timeout` in milliseconds. */
   idleMs?: number;
+  /** The receiver's log limiter (warnings about dropped messages). */
+  limiter: LogLimiter;
 }
 
 export class Outlets implements ForwardStage {
@@ -67,7 +71,7 @@ export class Outlets implements ForwardStage {
   private readonly context?: zmq.Context;
   private readonly clock: Clock;
   private readonly fileAccess?: FileAccess;
-  private readonly tally: QueueTally = { bytes: 0 };
+  private readonly tally = new QueueTally();
   /** The wire topics each outlet serves (several for a fanout outlet), to unmap them when it closes. */
   private readonly topicsOf = new Map<Outlet, string[]>();
   /** Closes still removing their ipc file, by ipc name: a new outlet of that name binds after. */
@@ -76,6 +80,7 @@ export class Outlets implements ForwardStage {
   private readonly idleMs: number;
   private readonly idleTimer: Timer;
   private stopped = false;
+  private readonly limiter: LogLimiter;
 
   constructor(opts: OutletsOptions) {
     this.settings = opts.settings;
@@ -95,6 +100,7 @@ export class Outlets implements ForwardStage {
       Math.max(MIN_OUTLET_SWEEP_MS, Math.floor(this.idleMs / 4)),
       { ref: false },
     );
+    this.limiter = opts.limiter;
   }
 
   /**
@@ -136,6 +142,7 @@ export class Outlets implements ForwardStage {
         clock: this.clock,
         tally: this.tally,
         fileAccess: this.fileAccess,
+        limiter: this.limiter,
         onFailed: (o) => this.forget(o),
       };
       const kind = topicKind(topic);

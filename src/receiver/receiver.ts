@@ -27,6 +27,7 @@ import { RECEIVED_KINDS } from '../metrics/catalogue';
 import type { Outlet } from './outlet';
 import type { SocketSecurity } from '../security/types';
 import type { FileAccess } from '../security/file-access';
+import { LogLimiter } from '../util/log-limiter';
 
 /** Receive high-water mark of the tcp PULL socket, in messages. */
 export const DEFAULT_RECEIVE_HWM = 1_000;
@@ -55,7 +56,7 @@ export const DEFAULT_RECEIVE_RETRY_MS = 10;
 const KIND_INDEX = Object.fromEntries(RECEIVED_KINDS.map((k, i) => [k, i])) as Record<(typeof RECEIVED_KINDS)[number], number>;
 
 /** Why a message was refused before routing; counted as `receiver.refused.<problem>`. */
-export type RefusalProblem = 'too_few_frames' | 'unknown_style' | TopicProblem;
+export type RefusalProblem = 'too_few_frames' | 'unknown_style' | TopicProblem | 'too_large';
 
 export interface ReceiverOptions {
   config: BridgeConfig;
@@ -85,6 +86,8 @@ export function outletSettings(config: BridgeConfig): OutletSettings {
     topicBacklog: config.topicBacklog,
     fanoutHoldMs: config.bridge.fanoutHoldSeconds * 1000,
     replyHoldMs: config.bridge.replyHoldSeconds * 1000,
+    topicQueueBytes: config.bridge.topicQueueBytes,
+    queueBytes: config.bridge.queueBytes,
   };
 }
 
@@ -130,6 +133,10 @@ export class Receiver {
   /** `receiver.received.{kind}` and `receiver.received_bytes.{kind}`, indexed by {@link KIND_INDEX}. */
   private readonly receivedByKind: CounterCell[];
   private readonly receivedBytesByKind: CounterCell[];
+  /** Thins the warnings input can repeat (refusals here, drops and orphans in the outlets). */
+  private readonly limiter: LogLimiter;
+  /** `[zmq_bridge] max_message_size`: the largest message (all frames) accepted (restart only). */
+  private readonly maxMessageSize: number;
   /**
    * The last valid topic seen: its frame bytes (a copy), decoded text and
    * kind. Traffic comes in runs of one topic, so comparing frame 1 with these
@@ -149,6 +156,8 @@ export class Receiver {
     this.received = opts.counters.cell('receiver.received');
     this.receivedByKind = RECEIVED_KINDS.map((k) => opts.counters.cell(`receiver.received.${k}`));
     this.receivedBytesByKind = RECEIVED_KINDS.map((k) => opts.counters.cell(`receiver.received_bytes.${k}`));
+    this.maxMessageSize = opts.config.bridge.maxMessageSize;
+    this.limiter = new LogLimiter({ clock: this.clock });
     this.outlets = new Outlets({
       settings: outletSettings(opts.config),
       counters: opts.counters,
@@ -158,6 +167,7 @@ export class Receiver {
       fileAccess: opts.ipcFileAccess,
       maxOutlets: opts.maxOutlets ?? opts.config.bridge.maxIpcOutlets,
       idleMs: opts.config.bridge.ipcOutletIdleSeconds * 1000,
+      limiter: this.limiter,
     });
     this.router = opts.router ?? new InboundRouter({ log: opts.log, counters: opts.counters });
     this.router.use('outlets', this.outlets);
@@ -174,6 +184,9 @@ export class Receiver {
     pull.receiveHighWaterMark = DEFAULT_RECEIVE_HWM;
     pull.linger = 0;
     this.security?.server(pull, 'rpc');
+    // libzmq refuses a frame over this as soon as its header arrives (it would
+    // otherwise allocate whatever size a peer declares) and cuts that connection.
+    pull.maxMessageSize = this.maxMessageSize;
     const endpoint = this.endpoint;
     try {
       await pull.bind(endpoint);
@@ -185,7 +198,22 @@ export class Receiver {
     this.pull = pull;
     this.stopping = false;
     this.loop = this.receiveLoop(pull);
+    void this.watchConnections(pull);
     this.log.info({ endpoint, ipc_dir: this.config.ipcDir }, 'receiver listening');
+  }
+
+  /**
+   * Count the tcp connections that end: libzmq cuts a peer that sends a
+   * frame over `max_message_size` and reports nothing but this disconnect.
+   */
+  private async watchConnections(pull: zmq.Pull): Promise<void> {
+    try {
+      for await (const event of pull.events) {
+        if (event.type === 'disconnect') this.counters.inc('receiver.disconnects');
+      }
+    } catch (err) {
+      if (!this.stopping && !pull.closed) this.log.warn({ err }, 'connection events of the receiver socket stopped');
+    }
   }
 
   private async receiveLoop(pull: zmq.Pull): Promise<void> {
@@ -259,6 +287,13 @@ export class Receiver {
       this.refuse('too_few_frames', frames);
       return;
     }
+    // libzmq bounds each frame; the frames of one message are bounded here.
+    let size = 0;
+    for (let i = 0; i < frames.length; i++) size += frames[i]!.length;
+    if (size > this.maxMessageSize) {
+      this.refuse('too_large', frames);
+      return;
+    }
     const topicFrame = frames[1]!;
     const last = this.lastTopicBytes;
     const known = last !== null && sameBytes(topicFrame, last);
@@ -316,7 +351,11 @@ export class Receiver {
   private refuse(problem: RefusalProblem, frames: Buffer[]): void {
     const name = `receiver.refused.${problem}` as const;
     this.counters.inc(name);
-    this.log.warn(
+    // ZeroMQ does not say which peer sent a message: one line per problem and interval.
+    this.limiter.warn(
+      this.log,
+      problem,
+      '',
       { problem, refused_total: this.counters.get(name), nframes: frames.length, msg_id: printable(frames[0]), topic: printable(frames[1]), style: printable(frames[2], 32) },
       'refused malformed message',
     );

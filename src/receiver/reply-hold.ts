@@ -15,7 +15,9 @@
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
 import type { Clock, Timer } from '../time/clock';
-import { safeId, type Item } from './outlet';
+import type { LogLimiter } from '../util/log-limiter';
+import { itemBytes, safeId, type Item } from './outlet';
+import type { QueueTally } from './queue-budget';
 
 export interface ReplyHoldOptions {
   clock: Clock;
@@ -24,6 +26,12 @@ export interface ReplyHoldOptions {
   log: Logger;
   /** `[zmq_bridge] reply_hold`, in milliseconds. */
   holdMs: number;
+  /** The receiver's byte tally: held replies count against the queue budgets. */
+  tally: QueueTally;
+  /** Thins the orphan warnings (a burst of replies for nobody expires together). */
+  limiter: LogLimiter;
+  /** Name of the reply outlet (the key of its thinned warnings). */
+  name: string;
 }
 
 /** The replies of one msg_id (usually one; several if the callee sent more) and their expiry. */
@@ -42,14 +50,27 @@ export class ReplyHold {
   private readonly clock: Clock;
   private readonly counters: Counters;
   private readonly log: Logger;
+  /** By msg_id, in the order their first reply came (a Map keeps insertion order: the first entry is the oldest). */
   private readonly held = new Map<string, Held>();
   private heldCount = 0;
+  private heldBytes = 0;
+  private readonly tally: QueueTally;
+  private readonly limiter: LogLimiter;
+  private readonly name: string;
 
   constructor(opts: ReplyHoldOptions) {
     this.clock = opts.clock;
     this.counters = opts.counters;
     this.log = opts.log;
     this.holdMs = opts.holdMs;
+    this.tally = opts.tally;
+    this.limiter = opts.limiter;
+    this.name = opts.name;
+  }
+
+  /** Bytes of the replies held (they count against the topic and global budgets). */
+  get bytes(): number {
+    return this.heldBytes;
   }
 
   /** Replies held, all msg_ids together (they count against the topic backlog). */
@@ -72,6 +93,36 @@ export class ReplyHold {
       this.held.set(msgId, { items: [item], expiry });
     }
     this.heldCount++;
+    this.add(itemBytes(item));
+  }
+
+  /** Keep the byte tallies (this hold's and the receiver's). */
+  private add(n: number): void {
+    this.heldBytes += n;
+    this.tally.held += n;
+  }
+
+  /** Forget one msg_id's replies (not their timer), keeping the tallies. */
+  private forget(msgId: string, h: Held): void {
+    this.held.delete(msgId);
+    this.heldCount -= h.items.length;
+    let n = 0;
+    for (const item of h.items) n += itemBytes(item);
+    this.add(-n);
+  }
+
+  /**
+   * Drop the oldest held msg_id's replies to make room under the global
+   * budget (counted `receiver.dropped.queue_bytes` by the caller per reply);
+   * returns them, or null when nothing is held.
+   */
+  evictOldest(): Item[] | null {
+    const first = this.held.entries().next();
+    if (first.done) return null;
+    const [msgId, h] = first.value;
+    h.expiry.cancel();
+    this.forget(msgId, h);
+    return h.items;
   }
 
   /**
@@ -82,8 +133,7 @@ export class ReplyHold {
     for (const [msgId, h] of this.held) {
       if (!wanted(msgId)) continue;
       h.expiry.cancel();
-      this.held.delete(msgId);
-      this.heldCount -= h.items.length;
+      this.forget(msgId, h);
       for (const item of h.items) into(item);
     }
   }
@@ -101,11 +151,13 @@ export class ReplyHold {
   private expire(msgId: string): void {
     const h = this.held.get(msgId);
     if (!h) return;
-    this.held.delete(msgId);
-    this.heldCount -= h.items.length;
+    this.forget(msgId, h);
     this.counters.inc('replies.orphaned', h.items.length);
-    this.log.warn(
-      { topic: h.items[0]![1]!.toString(), msg_id: safeId(msgId), count: h.items.length, hold_s: this.holdMs / 1000 },
+    this.limiter.warn(
+      this.log,
+      'orphaned',
+      this.name,
+      { topic: safeId(h.items[0]![1]!.toString()), msg_id: safeId(msgId), count: h.items.length, hold_s: this.holdMs / 1000 },
       'reply orphaned: no subscriber for its msg_id within the reply hold',
     );
   }
@@ -119,5 +171,6 @@ export class ReplyHold {
     }
     this.held.clear();
     this.heldCount = 0;
+    this.add(-this.heldBytes);
   }
 }

@@ -4,7 +4,7 @@
  * A reply is sent only once a subscription matching its msg_id is present;
  * until then it waits in the {@link ReplyHold}.
  */
-import type { Item, OutletDeps, OutletSettings } from './outlet';
+import { itemBytes, type Item, type OutletDeps, type OutletSettings } from './outlet';
 import { SubscribedOutlet } from './subscribed-outlet';
 import { ReplyHold } from './reply-hold';
 
@@ -16,7 +16,34 @@ export class ReplyOutlet extends SubscribedOutlet {
 
   constructor(topic: string, deps: OutletDeps) {
     super(topic, deps);
-    this.hold = new ReplyHold({ clock: this.clock, counters: deps.counters, log: this.log, holdMs: deps.settings.replyHoldMs });
+    this.hold = new ReplyHold({
+      clock: this.clock,
+      counters: deps.counters,
+      log: this.log,
+      holdMs: deps.settings.replyHoldMs,
+      tally: deps.tally,
+      limiter: deps.limiter,
+      name: this.name,
+    });
+  }
+
+  /** Queued and held replies both count against the budgets. */
+  override heldBytes(): number {
+    return this.queuedBytes + this.hold.bytes;
+  }
+
+  /** Past the global budget: the oldest queued reply goes first, else the oldest held msg_id's. */
+  override evictOldest(): number {
+    const n = super.evictOldest();
+    if (n > 0) return n;
+    const items = this.hold.evictOldest();
+    if (items === null) return 0;
+    let freed = 0;
+    for (const item of items) {
+      freed += itemBytes(item);
+      this.countEviction(item);
+    }
+    return freed;
   }
 
   /** Held replies count against the topic backlog like queued ones. */

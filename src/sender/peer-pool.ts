@@ -43,6 +43,13 @@ export const DEFAULT_RECONNECT_INTERVAL_MS = 100;
 export const DEFAULT_RECONNECT_MAX_INTERVAL_MS = 5_000;
 /** A peer with nothing queued and nothing sent for this many milliseconds is closed. */
 export const DEFAULT_PEER_IDLE_MS = 300_000;
+/**
+ * Largest frame read from a peer's connection, in bytes (libzmq
+ * ZMQ_MAXMSGSIZE). A peer's receiver never sends anything back on a PUSH
+ * connection but its handshake, so this only stops a hostile "peer" from
+ * making libzmq allocate whatever size its frame header declares.
+ */
+export const DEFAULT_PEER_MAX_INBOUND_BYTES = 64 * 1024;
 /** Idle peers are looked for every quarter of the idle time, but not more often than this many milliseconds. */
 export const MIN_IDLE_SWEEP_MS = 1_000;
 /**
@@ -424,6 +431,7 @@ export class PeerPool {
     sock.sendHighWaterMark = o.sendHighWaterMark ?? DEFAULT_SEND_HWM;
     // Queue only on live connections: a dead peer must time out, not swallow messages.
     sock.immediate = true;
+    sock.maxMessageSize = DEFAULT_PEER_MAX_INBOUND_BYTES;
     sock.sendTimeout = o.castTimeoutMs;
     sock.heartbeatInterval = o.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
     sock.heartbeatTimeout = o.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;

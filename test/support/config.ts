@@ -134,6 +134,11 @@ export function testConfig(overrides: ConfigOverrides = {}): BridgeConfig {
       peerIdleSeconds: O.DEFAULT_PEER_IDLE_S,
       maxIpcOutlets: O.DEFAULT_MAX_IPC_OUTLETS,
       ipcOutletIdleSeconds: O.DEFAULT_IPC_OUTLET_IDLE_S,
+      maxMessageSize: O.DEFAULT_MAX_MESSAGE_SIZE_BYTES,
+      topicQueueBytes: O.DEFAULT_TOPIC_QUEUE_BYTES,
+      queueBytes: O.DEFAULT_QUEUE_BYTES,
+      localReadTimeoutSeconds: O.DEFAULT_LOCAL_READ_TIMEOUT_S,
+      localBufferBytes: O.DEFAULT_LOCAL_BUFFER_BYTES,
       ...bridge,
     },
   };

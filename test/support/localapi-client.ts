@@ -42,10 +42,14 @@ export class LocalApiClient {
   readonly unsolicited: Frame[] = [];
   closed = false;
 
-  static async connect(path: string): Promise<LocalApiClient> {
+  /**
+   * `allowHalfOpen`: keep this side open when the daemon ends its side (a
+   * careless client that never closes; Node's default closes it at once).
+   */
+  static async connect(path: string, opts: { allowHalfOpen?: boolean } = {}): Promise<LocalApiClient> {
     const c = new LocalApiClient();
     await new Promise<void>((resolve, reject) => {
-      c.sock = createConnection(path, () => resolve());
+      c.sock = createConnection({ path, allowHalfOpen: opts.allowHalfOpen ?? false }, () => resolve());
       c.sock.once('error', reject);
     });
     c.sock.on('data', (d: Buffer) => c.onData(d));
@@ -97,6 +101,20 @@ export class LocalApiClient {
   /** Write raw bytes (protocol error tests). */
   writeRaw(b: Buffer): void {
     this.sock.write(b);
+  }
+
+  /** Stop reading from the daemon (a client that does not read its answers); {@link resume} reads again. */
+  pause(): void {
+    this.sock.pause();
+  }
+
+  resume(): void {
+    this.sock.resume();
+  }
+
+  /** Whether the daemon ended its side of the connection. */
+  get endedByDaemon(): boolean {
+    return this.sock.readableEnded;
   }
 
   /** Send a request with a fresh rid; resolves with `ok`/`reply`, rejects with {@link LocalApiError}. */

@@ -94,19 +94,23 @@ export class RedisServer {
     proc.stderr!.resume();
   }
 
+  /** Send a signal to the server process (SIGSTOP / SIGCONT to freeze and thaw it). */
+  signal(sig: NodeJS.Signals): void {
+    if (!this.proc) throw new Error('redis-server is not running');
+    this.proc.kill(sig);
+  }
+
   /**
    * Freeze the server (SIGSTOP): its connections stay open and commands
    * queue up unanswered, as with a Redis stalled by swapping or a VM pause.
    */
   pause(): void {
-    if (!this.proc) throw new Error('redis-server is not running');
-    this.proc.kill('SIGSTOP');
+    this.signal('SIGSTOP');
   }
 
   /** Thaw a {@link pause}d server (SIGCONT): it answers the queued commands in order. */
   resume(): void {
-    if (!this.proc) throw new Error('redis-server is not running');
-    this.proc.kill('SIGCONT');
+    this.signal('SIGCONT');
   }
 
   /** Stop the server (SIGKILL: like a crash, nothing is flushed) and wait for it to exit. */
