@@ -198,7 +198,7 @@ export class Receiver {
     this.pull = pull;
     this.stopping = false;
     this.loop = this.receiveLoop(pull);
-    void this.watchConnections(pull);
+    this.watchConnections(pull);
     this.log.info({ endpoint, ipc_dir: this.config.ipcDir }, 'receiver listening');
   }
 
@@ -206,14 +206,11 @@ export class Receiver {
    * Count the tcp connections that end: libzmq cuts a peer that sends a
    * frame over `max_message_size` and reports nothing but this disconnect.
    */
-  private async watchConnections(pull: zmq.Pull): Promise<void> {
-    try {
-      for await (const event of pull.events) {
-        if (event.type === 'disconnect') this.counters.inc('receiver.disconnects');
-      }
-    } catch (err) {
-      if (!this.stopping && !pull.closed) this.log.warn({ err }, 'connection events of the receiver socket stopped');
-    }
+  private watchConnections(pull: zmq.Pull): void {
+    // Through the observer's emitter, never `for await` on it: other parts (the
+    // security layer's handshake monitor) listen to the same socket's events, and
+    // an iterator would take the events they need.
+    pull.events.on('disconnect', () => this.counters.inc('receiver.disconnects'));
   }
 
   private async receiveLoop(pull: zmq.Pull): Promise<void> {

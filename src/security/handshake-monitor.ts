@@ -35,7 +35,10 @@ function explain(code: string | undefined): string {
 
 /** Watch `sock` (a secured server socket of `role`) for failed handshakes. */
 export function watchHandshakes(sock: zmq.Socket, role: string, deps: { log: Logger; counters: Counters; limiter: RateLimitedLog }): void {
-  const obs = new zmq.Observer(sock);
+  // The socket's own observer, shared through its emitter: libzmq keeps one
+  // monitor per socket, so a second Observer would silence the receiver's and
+  // the peer pool's connection events (or they would silence this one).
+  const obs = sock.events;
   const failed = (kind: HandshakeFailure) => (e: { address: string; error?: { code?: string; status?: number } }) => {
     deps.counters.inc(`security.handshake_failed.${kind}`);
     // ZAP refusals (auth) were logged with the peer and its key by the ZAP handler.
