@@ -201,7 +201,7 @@ class DaemonUnavailableTest(unittest.TestCase):
         # Eventlet raises EOFError (not OSError) when our own close() closes
         # the socket under a waiting green reader: the reader must end quietly.
         class ClosedUnderUs:
-            def recv(self, n):
+            def recv_into(self, buf):
                 raise EOFError()
 
             def close(self):
@@ -210,7 +210,7 @@ class DaemonUnavailableTest(unittest.TestCase):
         conn = LocalConnection("/nonexistent/nzb.sock", "test/0")
         sock = ClosedUnderUs()
         conn._sock, conn._closed = sock, True
-        conn._read_loop(sock, framing.FrameReader(), conn._generation, os.getpid())
+        conn._read_loop(sock, framing.FrameReader(), conn._generation, conn._mark)
         self.assertIsNone(conn._sock)
 
 
