@@ -11,6 +11,7 @@ import type { Counters } from '../metrics/counters';
 import { systemClock, type Clock, type Timer } from '../time/clock';
 import { QueueFullError, SendFailedError, SenderStoppedError } from './errors';
 import { tcpEndpoint } from '../wire/endpoints';
+import { framesForZeroMq } from './outgoing';
 
 /** Max messages waiting per peer before new ones are refused with QUEUE_FULL. */
 export const DEFAULT_PEER_QUEUE_LIMIT = 10_000;
@@ -106,7 +107,7 @@ class Peer {
         // Once handed to zeromq, the rest of the deadline is ZeroMQ's own (real-time) send timeout.
         this.sock.sendTimeout = left;
         try {
-          await this.sock.send(item.frames);
+          await this.sock.send(framesForZeroMq(item.frames));
           this.lastUsed = this.clock.now();
           this.pool.sent(item);
         } catch (err) {
