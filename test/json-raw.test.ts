@@ -1,10 +1,12 @@
-// The raw-JSON scanner (src/wire/json-raw.ts): what it accepts and refuses
-// (Python's json as the reference), and that reading deeper into a scanned
-// value through the spans' container index finds exactly the spans a fresh
-// scan finds.
+// The raw-JSON toolkit (src/wire/json-raw.ts): what the scanner accepts and
+// refuses (Python's json as the reference), that reading deeper into a
+// scanned value through the spans' container index finds exactly the spans a
+// fresh scan finds, and that strings are encoded byte for byte as Debian's
+// python3 json.dumps encodes them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { arrayElements, isJsonText, objectMembers, stringAt, textAt, wholeValue, type Span } from '../src/wire/json-raw';
+import { execFileSync } from 'node:child_process';
+import { arrayElements, isJsonText, objectMembers, pyJsonString, stringAt, textAt, wholeValue, type Span } from '../src/wire/json-raw';
 
 test('accepts what Python json.dumps writes, NaN and Infinity included', () => {
   for (const t of [
@@ -81,4 +83,13 @@ test('spans read through the scan index equal those of a fresh scan', () => {
 test('object keys with escapes are decoded, plain ones taken as they are', () => {
   const text = '{"pl\\u0061in": 1, "plain2": 2, "q\\"uote": 3}';
   assert.deepEqual([...objectMembers(text, wholeValue(text)).keys()], ['plain', 'plain2', 'q"uote']);
+});
+
+test('pyJsonString writes what python3 json.dumps writes, every ASCII character and beyond', () => {
+  const samples = ['', 'plain', 'q"uote', 'back\\slash', '{"user_id": "u1", "x": "a\\"b"}', 'ctl\u0001\u001f\b\f\n\r\t', 'del\u007f', 'h\u00e9llo \u2603 \ud83d\ude00', '\ud800 lone'];
+  for (let c = 0; c < 0x80; c++) samples.push(`${String.fromCharCode(c)}x"y\\`);
+  const script = 'import json, sys; print(json.dumps([json.dumps(s) for s in json.load(sys.stdin)]))';
+  const python = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify(samples) }).toString()) as string[];
+  assert.equal(python.length, samples.length);
+  samples.forEach((s, i) => assert.equal(pyJsonString(s), python[i], JSON.stringify(s)));
 });

@@ -48,8 +48,12 @@ function u4(code: number): string {
  * a JS string's code units yields).
  */
 export function pyJsonString(s: string): string {
-  // Fast path: printable ASCII without quote or backslash needs no escaping.
+  // Fast paths. Printable ASCII without quote or backslash needs no escaping.
   if (/^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/.test(s)) return `"${s}"`;
+  // Below 0x7f, JSON.stringify escapes exactly as Python does (quote,
+  // backslash, \b \f \n \r \t, other controls as lowercase \u00XX): a
+  // context's JSON text, with its many quotes, takes this path.
+  if (/^[\x00-\x7e]*$/.test(s)) return JSON.stringify(s);
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
