@@ -471,11 +471,24 @@ class LocalConnection:
         else:
             self._bg_signal.set()
 
-    def _pass_role(self):
-        """After releasing the role: hand it to a sleeping caller, or to the background reader."""
+    def _next_sleeper_locked(self):
+        """The oldest sleeping caller still waiting for its answer (taken off the list), or None."""
+        while self._sleepers:
+            sleeper = self._sleepers.popleft()
+            if not sleeper.done:  # one answered meanwhile will not read: skip it
+                return sleeper
+        return None
+
+    def _pass_role(self, to_background=True):
+        """After releasing the role: hand it to a sleeping caller, else to the background reader.
+
+        A caller handed the role that no longer needs it (answered or timed
+        out before it woke) passes it on the same way, so it is never left
+        with nobody to take it while others sleep.
+        """
         with self._lock:
-            sleeper = self._sleepers.popleft() if self._sleepers else None
-            if sleeper is None and self._background_wanted_locked():
+            sleeper = self._next_sleeper_locked()
+            if sleeper is None and to_background and self._background_wanted_locked():
                 self._wake_background_locked()
         if sleeper is not None:
             sleeper.nudge()
@@ -501,6 +514,7 @@ class LocalConnection:
                 continue
             with self._lock:
                 self._sleepers.append(waiter)
+            handed = False
             try:
                 # The holder may have let go between our try and our sleep: try once more.
                 if self._role.acquire(False):
@@ -511,8 +525,10 @@ class LocalConnection:
                 with self._lock:
                     try:
                         self._sleepers.remove(waiter)
-                    except ValueError:  # popped by the holder that nudged us
-                        pass
+                    except ValueError:  # taken off the list by a holder that handed us the role
+                        handed = True
+                if handed and (waiter.done or (deadline is not None and time.monotonic() >= deadline)):
+                    self._pass_role()
         return True
 
     def _background_loop(self, mark, signal):
@@ -545,10 +561,7 @@ class LocalConnection:
                             break
             finally:
                 self._role.release()
-                with self._lock:
-                    sleeper = self._sleepers.popleft() if self._sleepers else None
-                if sleeper is not None:
-                    sleeper.nudge()
+                self._pass_role(to_background=False)
 
     def _reconnect_once(self):
         with self._lock:

@@ -53,6 +53,22 @@ def main(path):
         t.join()
     out["concurrent_ok"] = all(got.get(i) == "c%d" % i for i in range(8))
 
+    # Sixteen callers answered one by one at staggered times, in rounds: whoever
+    # reads hands over to a caller still waiting, never to one already answered.
+    got = {}
+
+    def staggered(i, r):
+        delay = ((i * 7 + r * 3) % 16) * 0.003
+        got[(i, r)] = conn.request({"op": "echo", "value": "s%d.%d" % (i, r), "delay": delay},
+                                   5).get("value")
+    for r in range(5):
+        ts = [threading.Thread(target=staggered, args=(i, r)) for i in range(16)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+    out["staggered_ok"] = all(got.get((i, r)) == "s%d.%d" % (i, r) for i in range(16) for r in range(5))
+
     # A request nobody answers times out; the connection stays usable.
     try:
         conn.request({"op": "silent"}, 0.3)

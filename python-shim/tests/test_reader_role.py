@@ -20,6 +20,7 @@ EXPECTED = {
     "own": "v1",
     "own_reader_threads": 0,
     "concurrent_ok": True,
+    "staggered_ok": True,
     "timeout": "RequestTimeout",
     "after_timeout": "v2",
     "casts_drained": True,
