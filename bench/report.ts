@@ -31,6 +31,8 @@ export interface MachineInfo {
   eventlet: string | null;
   rabbitmq: string | null;
   erlang: string | null;
+  /** 1-minute load average when the bench started and when it ended (other work on the machine shows here). */
+  loadAvg?: { start: number; end: number };
 }
 
 export interface Check {
@@ -265,7 +267,7 @@ export function renderMachine(doc: BenchDoc): string {
   const m = doc.machine;
   return [
     `${doc.date} · ${doc.mode} mode · ${Math.round(doc.durationSeconds)} s`,
-    `${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB.toFixed(1)} GiB RAM, Linux ${m.kernel}`,
+    `${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB.toFixed(1)} GiB RAM, Linux ${m.kernel}${m.loadAvg ? `; load average ${m.loadAvg.start.toFixed(2)} at the start, ${m.loadAvg.end.toFixed(2)} at the end` : ''}`,
     `Node ${m.node} (zeromq.js libzmq ${m.libzmqNode}), Python ${m.python ?? '?'} (oslo.messaging ${m.osloMessaging ?? '?'}, eventlet ${m.eventlet ?? '?'}), RabbitMQ ${m.rabbitmq ?? 'n/a'} (Erlang ${m.erlang ?? '?'})`,
   ].join('  \n');
 }

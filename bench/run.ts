@@ -148,6 +148,7 @@ async function main(): Promise<number> {
   const sizes = args.mode === 'quick' ? QUICK_SIZES : FULL_SIZES;
   const t0 = Date.now();
   const date = new Date().toISOString();
+  const loadAtStart = os.loadavg()[0]!;
   const workDir = mkdtempSync(join(os.tmpdir(), 'nzb-bench-'));
   const procs = new ProcessRegistry();
   const python = pythonBin();
@@ -312,7 +313,7 @@ async function main(): Promise<number> {
     date,
     mode: args.mode,
     durationSeconds: (Date.now() - t0) / 1000,
-    machine: machineInfo(python),
+    machine: { ...machineInfo(python), loadAvg: { start: loadAtStart, end: os.loadavg()[0]! } },
     sizes: { ...sizes, payloadBytes: JSON.stringify(JSON.parse(readFileSync(join(REPO_ROOT, 'bench', 'py', 'nova_payload.json'), 'utf8'))).length, receiverBodyBytes: 1024 },
     throughput,
     e2e: stripLatencies(e2e),
