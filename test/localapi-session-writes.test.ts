@@ -1,7 +1,8 @@
 /**
- * A Session's writes over a real unix socket: frames written in one tick are
- * held and leave together when the tick ends (one writev, one wake-up of the
- * shim), in order; frames of later ticks and a closing session still get out.
+ * A Session's writes over a real unix socket: the first frame of a tick
+ * leaves at once, the others written in the same tick are held and leave
+ * together when the tick ends (one writev, one wake-up of the shim), all in
+ * order; frames of later ticks and a closing session still get out.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,14 +51,15 @@ async function sessionPair(): Promise<Pair> {
   };
 }
 
-test('frames written in one tick are held until its end, then all arrive in order', async () => {
+test('the first frame of a tick leaves at once, the rest at its end, all in order', async () => {
   const p = await sessionPair();
   try {
     p.session.ok(1);
+    assert.equal(p.daemonSide.writableLength, 0, 'a lone frame is not held');
     p.session.reply(2, { result: '"two"' });
     p.session.ok(3);
-    // Still in the tick that wrote them: nothing has left for the shim yet.
-    assert.ok(p.daemonSide.writableLength > 0, 'the frames of this tick are held');
+    // Still in the tick that wrote them: the second and third wait for its end.
+    assert.ok(p.daemonSide.writableLength > 0, 'the later frames of this tick are held');
     await new Promise((r) => setImmediate(r));
     assert.equal(p.daemonSide.writableLength, 0, 'and leave when the tick ends');
     await waitFor(() => p.received.length === 3, 5_000, 'three frames at the shim');

@@ -37,7 +37,8 @@ export class Session implements ListenerOwner, CallOwner {
   client: string | null = null;
   private readonly calls = new Set<Call>();
   private closed = false;
-  /** Frames written in this tick are held (socket corked) and leave together at its end. */
+  /** A frame was written in this tick: later ones are held (socket corked) until its end. */
+  private wroteThisTick = false;
   private corked = false;
   private readonly log: Logger;
   private readonly counters: Counters;
@@ -70,21 +71,29 @@ export class Session implements ListenerOwner, CallOwner {
       this.log.error({ session: this.id, shim_pid: this.shimPid }, 'shim is not reading its deliveries: message dropped');
       return false;
     }
-    if (!this.corked) {
-      // Answers and deliveries made in one tick (a burst of replies read
-      // from ZeroMQ, the ok of each pipelined cast) leave in one writev:
-      // one system call and one wake-up of the shim instead of one each.
+    if (!this.wroteThisTick) {
+      // The first frame of a tick leaves at once: a lone answer (a
+      // sequential call) wakes its shim without waiting for the tick to end.
+      this.wroteThisTick = true;
+      process.nextTick(this.endTick);
+    } else if (!this.corked) {
+      // More in the same tick (a burst of replies read from ZeroMQ, the ok
+      // of each pipelined cast): held, and they leave together in one
+      // writev when the tick ends - one system call and one wake-up of the
+      // shim instead of one each.
       this.corked = true;
       this.socket.cork();
-      process.nextTick(this.uncork);
     }
     this.socket.write(encodeFrame(frame));
     return true;
   }
 
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.socket.uncork();
+  private readonly endTick = (): void => {
+    this.wroteThisTick = false;
+    if (this.corked) {
+      this.corked = false;
+      this.socket.uncork();
+    }
   };
 
   /** `ok` (with `hello`'s or `stats`' fields); nothing when the request had no rid. */
