@@ -74,7 +74,10 @@ export interface BridgeHost {
 }
 
 export interface BridgePair {
+  /** Client on 127.0.0.3's daemon, server on 127.0.0.2's: every call crosses tcp. */
   target: E2ETarget;
+  /** Client and server on 127.0.0.2's daemon (an all-in-one host): directed calls skip tcp. */
+  localTarget: E2ETarget;
   hosts: BridgeHost[];
   port: number;
   /** Stop both daemons; returns each one's memory report. */
@@ -135,8 +138,22 @@ export async function startBridgePair(
     await stop();
     throw e;
   }
+  const server = hosts[0]!;
   return {
-    target: { transport: 'bridge', serverConf: hosts[0]!.conf, clientConf: hosts[1]!.conf, serverName: SERVER_HOST_ADDR },
+    localTarget: {
+      transport: 'bridge',
+      serverConf: server.conf,
+      clientConf: server.conf,
+      serverName: SERVER_HOST_ADDR,
+      watch: { daemon: String(server.proc.pid) },
+    },
+    target: {
+      transport: 'bridge',
+      serverConf: hosts[0]!.conf,
+      clientConf: hosts[1]!.conf,
+      serverName: SERVER_HOST_ADDR,
+      watch: { 'daemon-client': String(hosts[1]!.proc.pid), 'daemon-server': String(hosts[0]!.proc.pid) },
+    },
     hosts,
     port: port!,
     stop,

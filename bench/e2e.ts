@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ProcessRegistry } from './lib/procs';
 import { waitFor } from './lib/net';
-import { percentile, summarize, sum, type Summary } from './lib/stats';
+import { median, percentile, summarize, sum, type Summary } from './lib/stats';
 
 export const REPO_ROOT = resolve(__dirname, '..');
 export const PY_DIR = join(REPO_ROOT, 'bench', 'py');
@@ -20,6 +20,7 @@ export const EXECUTORS: Executor[] = ['threading', 'eventlet'];
 
 export interface E2ESizes {
   rounds: number;
+  /** Casts per round; 0 skips the cast phase (calls only). */
   casts: number;
   calls: number;
   concurrency: number;
@@ -38,12 +39,43 @@ export interface E2ETarget {
   clientConf: string;
   /** Target.server of the RPC server (the bridge: its daemon's rpc_zmq_host). */
   serverName: string;
+  /**
+   * Processes on the call path besides the client and the server, whose CPU
+   * and scheduling per call the client reports: name -> pid, or
+   * `pgid:<n>` for a whole process group (RabbitMQ's wrapper and VM).
+   */
+  watch?: Record<string, string>;
+}
+
+/** Per call, one process of the path (bench/py/procwatch.py): CPU and run-queue wait in us, context switches. */
+export interface ProcFigures {
+  cpu_us: number;
+  wait_us: number;
+  cs: number;
+  preempt: number;
+}
+
+/** The client process's GC pauses during a phase. */
+export interface GcFigures {
+  count: number;
+  total_ms: number;
+  max_ms: number;
+}
+
+interface RawPhase {
+  calls: number;
+  lost: number;
+  per_s: number;
+  latencies_ms: number[];
+  errors: string[];
+  procs?: Record<string, ProcFigures>;
+  gc?: GcFigures;
 }
 
 interface RawRound {
-  casts: { sent: number; received: number; unique: number; lost: number; per_s: number; send_per_s: number };
-  sequential: { calls: number; lost: number; per_s: number; latencies_ms: number[]; errors: string[] };
-  concurrent: { calls: number; callers: number; lost: number; per_s: number; latencies_ms: number[]; errors: string[] };
+  casts: { sent: number; received: number; unique: number; lost: number; per_s: number; send_per_s: number } | null;
+  sequential: RawPhase;
+  concurrent: RawPhase & { callers: number };
 }
 
 export interface E2EResult {
@@ -63,6 +95,12 @@ export interface E2EResult {
   concP99Ms?: Summary;
   lostReplies?: number;
   callsMade?: number;
+  /** Per process of the path, per sequential call: the median over rounds of each figure. */
+  seqProcs?: Record<string, ProcFigures>;
+  /** The same for the concurrent phase. */
+  concProcs?: Record<string, ProcFigures>;
+  /** The client's GC pauses over all sequential phases. */
+  seqGc?: GcFigures;
   errorsSample?: string[];
   /** Seconds since the start of this row: server ready, client done, server stopped. */
   timings?: Record<string, number>;
@@ -91,6 +129,7 @@ export async function runE2E(
   const outFile = join(workDir, `${tag}-client.json`);
   const py = pythonBin();
   const env = { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' };
+  const watch = Object.entries({ ...target.watch }).flatMap(([name, what]) => ['--watch', `${name}=${what}`]);
   const server = procs.spawn(
     `${tag} server`,
     py,
@@ -118,6 +157,9 @@ export async function runE2E(
         '--call-timeout', String(sizes.callTimeout),
         '--wait-file', readyFile,
         '--out', outFile,
+        ...(sizes.casts > 0 ? [] : ['--no-casts']),
+        '--watch', `server=${server.pid}`,
+        ...watch,
       ],
       join(workDir, `${tag}-client.log`),
       { cwd: PY_DIR, env },
@@ -166,13 +208,18 @@ function summarizeRounds(transport: string, executor: Executor, rounds: RawRound
   const errors = rounds.flatMap((r) => [...r.sequential.errors, ...r.concurrent.errors]).slice(0, 5);
   const seqLatencies = rounds.flatMap((r) => r.sequential.latencies_ms);
   const concLatencies = rounds.flatMap((r) => r.concurrent.latencies_ms);
+  const casts = rounds.flatMap((r) => (r.casts ? [r.casts] : []));
   return {
     transport,
     executor,
     ok: true,
-    castsPerSec: summarize(rounds.map((r) => r.casts.per_s)),
-    castsLost: sum(rounds.map((r) => r.casts.lost)),
-    castSendPerSec: summarize(rounds.map((r) => r.casts.send_per_s)),
+    ...(casts.length
+      ? {
+          castsPerSec: summarize(casts.map((c) => c.per_s)),
+          castsLost: sum(casts.map((c) => c.lost)),
+          castSendPerSec: summarize(casts.map((c) => c.send_per_s)),
+        }
+      : {}),
     seqCallsPerSec: summarize(rounds.map((r) => r.sequential.per_s)),
     seqP50Ms: summarize(rounds.map((r) => percentile(r.sequential.latencies_ms, 50))),
     seqP99Ms: summarize(rounds.map((r) => percentile(r.sequential.latencies_ms, 99))),
@@ -182,9 +229,30 @@ function summarizeRounds(transport: string, executor: Executor, rounds: RawRound
     lostReplies: sum(rounds.map((r) => r.sequential.lost + r.concurrent.lost)),
     callsMade: sum(rounds.map((r) => r.sequential.calls + r.concurrent.calls)),
     errorsSample: errors,
+    seqProcs: medianProcs(rounds.map((r) => r.sequential.procs)),
+    concProcs: medianProcs(rounds.map((r) => r.concurrent.procs)),
+    seqGc: sumGc(rounds.map((r) => r.sequential.gc)),
     seqLatencies,
     concLatencies,
   };
+}
+
+/** Per process, the median over rounds of each per-call figure (rounds without figures are skipped). */
+export function medianProcs(perRound: (Record<string, ProcFigures> | undefined)[]): Record<string, ProcFigures> | undefined {
+  const rounds = perRound.filter((p): p is Record<string, ProcFigures> => !!p);
+  if (rounds.length === 0) return undefined;
+  const out: Record<string, ProcFigures> = {};
+  for (const name of Object.keys(rounds[0]!)) {
+    const of = (k: keyof ProcFigures) => median(rounds.flatMap((r) => (r[name] ? [r[name]![k]] : [])));
+    out[name] = { cpu_us: of('cpu_us'), wait_us: of('wait_us'), cs: of('cs'), preempt: of('preempt') };
+  }
+  return out;
+}
+
+function sumGc(perRound: (GcFigures | undefined)[]): GcFigures | undefined {
+  const rounds = perRound.filter((g): g is GcFigures => !!g);
+  if (rounds.length === 0) return undefined;
+  return { count: sum(rounds.map((g) => g.count)), total_ms: sum(rounds.map((g) => g.total_ms)), max_ms: Math.max(...rounds.map((g) => g.max_ms)) };
 }
 
 /** A nova.conf for one Python host of the comparison. */

@@ -7,16 +7,21 @@
  *   npm run bench -- --curve      the cost of CURVE only: bridge with and without
  *                                 `security = curve`, same run (bench/curve.ts);
  *                                 --update-docs writes it into docs/security.md
- *   options: --no-rabbitmq, --no-bridge, --no-throughput, --update-readme,
+ *   options: --no-rabbitmq, --no-bridge, --no-throughput, --no-local, --no-hog, --update-readme,
  *            --results-dir DIR (default bench-results/),
  *            --no-scale, --scale-only (the scale part, bench/scale.ts)
  *
  * (1) raw zeromq.js PUSH->PULL and (2) the receiver, via
  * bench/receiver-throughput.ts; (3) oslo.messaging RPCClient -> shim ->
  * daemon -> daemon -> shim -> RPCServer across 127.0.0.3 -> 127.0.0.2, and
- * (4) the same Python code over a private RabbitMQ, both executors. Every
- * figure is the median of its rounds with min and max. Everything started
- * here is stopped here, on failure and on Ctrl-C too.
+ * (4) the same Python code over a private RabbitMQ, both executors; then
+ * calls only: (5) client and server on one daemon (an all-in-one host, no
+ * tcp), and (6) bridge and RabbitMQ again beside a CPU hog (one nice-19
+ * busy loop per core). Every call row also reports where the time went:
+ * CPU, run-queue wait and context switches per call of each process on the
+ * path (bench/py/procwatch.py). Every figure is the median of its rounds
+ * with min and max. Everything started here is stopped here, on failure and
+ * on Ctrl-C too.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +32,7 @@ import { ProcessRegistry } from './lib/procs';
 import { EXECUTORS, REPO_ROOT, pythonBin, runE2E, writeNovaConf, type E2EResult, type E2ESizes, type Executor } from './e2e';
 import { bridgeUnavailable, buildDaemon, startBridgePair } from './bridge';
 import { rabbitAvailable, startRabbit, type RabbitHandle } from './rabbitmq';
+import { startCpuHog } from './lib/hog';
 import { runThroughput, type ThroughputSizes } from './receiver';
 import { renderCurveTable, runCurveComparison, writeCurveResults } from './curve';
 import { FULL_SCALE, QUICK_SCALE, runScale, type ScaleReport } from './scale';
@@ -39,6 +45,7 @@ import {
   renderLatencySvg,
   renderMachine,
   renderTable,
+  renderTimeTable,
   type BenchDoc,
   type LatencySeries,
   type MachineInfo,
@@ -48,17 +55,21 @@ import {
 interface ModeSizes {
   throughput: ThroughputSizes;
   e2e: E2ESizes;
+  /** Calls-only rows: (5) same daemon and (6) beside a CPU hog. */
+  latency: E2ESizes;
 }
 
 /** Quick: a smoke run of every row, well under a minute; figures are indicative only. */
 export const QUICK_SIZES: ModeSizes = {
   throughput: { rounds: 3, messages: 10_000, warmup: 1_000, relay: false },
   e2e: { rounds: 3, casts: 200, calls: 100, concurrency: 16, callsPerCaller: 8, warmupCalls: 20, callTimeout: 10 },
+  latency: { rounds: 2, casts: 0, calls: 100, concurrency: 16, callsPerCaller: 8, warmupCalls: 20, callTimeout: 10 },
 };
 /** Full: the figures to quote. */
 export const FULL_SIZES: ModeSizes = {
   throughput: { rounds: 5, messages: 100_000, warmup: 5_000, relay: true },
   e2e: { rounds: 5, casts: 3_000, calls: 1_000, concurrency: 16, callsPerCaller: 100, warmupCalls: 100, callTimeout: 30 },
+  latency: { rounds: 3, casts: 0, calls: 1_000, concurrency: 16, callsPerCaller: 50, warmupCalls: 100, callTimeout: 30 },
 };
 
 const README_BEGIN = '<!-- bench:begin -->';
@@ -69,6 +80,8 @@ interface Args {
   rabbitmq: boolean;
   bridge: boolean;
   throughput: boolean;
+  local: boolean;
+  hog: boolean;
   updateReadme: boolean;
   resultsDir: string;
   /** Only the CURVE cost comparison (bench/curve.ts). */
@@ -80,7 +93,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { mode: 'full', rabbitmq: true, bridge: true, throughput: true, updateReadme: false, resultsDir: join(REPO_ROOT, 'bench-results'), curve: false, updateDocs: false, scale: true, scaleOnly: false };
+  const a: Args = { mode: 'full', rabbitmq: true, bridge: true, throughput: true, local: true, hog: true, updateReadme: false, resultsDir: join(REPO_ROOT, 'bench-results'), curve: false, updateDocs: false, scale: true, scaleOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--quick') a.mode = 'quick';
@@ -88,13 +101,15 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--no-rabbitmq') a.rabbitmq = false;
     else if (arg === '--no-bridge') a.bridge = false;
     else if (arg === '--no-throughput') a.throughput = false;
+    else if (arg === '--no-local') a.local = false;
+    else if (arg === '--no-hog') a.hog = false;
     else if (arg === '--update-readme') a.updateReadme = true;
     else if (arg === '--results-dir') a.resultsDir = argv[++i] ?? a.resultsDir;
     else if (arg === '--curve') a.curve = true;
     else if (arg === '--update-docs') a.updateDocs = true;
     else if (arg === '--no-scale') a.scale = false;
-    else if (arg === '--scale-only') Object.assign(a, { scaleOnly: true, scale: true, rabbitmq: false, throughput: false });
-    else throw new Error(`unknown option ${arg} (use --quick, --full, --curve, --no-rabbitmq, --no-bridge, --no-throughput, --no-scale, --scale-only, --update-readme, --update-docs, --results-dir DIR)`);
+    else if (arg === '--scale-only') Object.assign(a, { scaleOnly: true, scale: true, rabbitmq: false, throughput: false, local: false, hog: false });
+    else throw new Error(`unknown option ${arg} (use --quick, --full, --curve, --no-rabbitmq, --no-bridge, --no-throughput, --no-local, --no-hog, --no-scale, --scale-only, --update-readme, --update-docs, --results-dir DIR)`);
   }
   if (process.env.NZB_BENCH_MODE === 'quick') a.mode = 'quick';
   return a;
@@ -133,10 +148,16 @@ function machineInfo(python: string): MachineInfo {
   };
 }
 
+function describeSizes(sz: E2ESizes): string {
+  const casts = sz.casts > 0 ? `${sz.casts} casts, ` : '';
+  return `${sz.rounds} rounds x (${casts}${sz.calls} sequential calls, ${sz.concurrency}x${sz.callsPerCaller} concurrent calls)`;
+}
+
 function describe(r: E2EResult): string {
   if (!r.ok) return `failed: ${r.error}`;
   const f = (x: number | undefined) => (x === undefined ? '?' : x < 100 ? x.toFixed(2) : Math.round(x));
-  return `casts ${f(r.castsPerSec?.median)}/s, seq ${f(r.seqCallsPerSec?.median)} calls/s p50 ${f(r.seqP50Ms?.median)} ms p99 ${f(r.seqP99Ms?.median)} ms, 16 callers ${f(r.concCallsPerSec?.median)} calls/s, lost ${r.lostReplies}/${r.callsMade}`;
+  const casts = r.castsPerSec ? `casts ${f(r.castsPerSec.median)}/s, ` : '';
+  return `${casts}seq ${f(r.seqCallsPerSec?.median)} calls/s p50 ${f(r.seqP50Ms?.median)} ms p99 ${f(r.seqP99Ms?.median)} ms, 16 callers ${f(r.concCallsPerSec?.median)} calls/s, lost ${r.lostReplies}/${r.callsMade}`;
 }
 
 /** `--curve`: the bridge with and without CURVE, alternating, nothing else. */
@@ -176,6 +197,7 @@ async function main(): Promise<number> {
   if (args.curve) return curveMain(args, sizes);
   const t0 = Date.now();
   const date = new Date().toISOString();
+  const loadAtStart = os.loadavg()[0]!;
   const workDir = mkdtempSync(join(os.tmpdir(), 'nzb-bench-'));
   const procs = new ProcessRegistry();
   const python = pythonBin();
@@ -195,6 +217,8 @@ async function main(): Promise<number> {
   const e2e: BenchDoc['e2e'] = { bridge: {} as Record<Executor, Maybe<E2EResult>>, rabbitmq: {} as Record<Executor, Maybe<E2EResult>> };
   let throughput: BenchDoc['throughput'] = { unavailable: 'skipped (--no-throughput)' };
   let bridgeRss: BenchDoc['bridgeDaemonRssMiB'] = { unavailable: 'bridge rows did not run' };
+  let local: BenchDoc['local'] = { unavailable: 'skipped (--no-local)' };
+  let busy: BenchDoc['hog'] = { unavailable: 'skipped (--no-hog)' };
   const latencySeries: LatencySeries[] = [];
   const palette: Record<string, string> = { 'bridge-threading': '#1f5fbf', 'bridge-eventlet': '#17a2a2', 'rabbitmq-threading': '#e07b00', 'rabbitmq-eventlet': '#c0392b' };
   const addSeries = (r: Maybe<E2EResult>) => {
@@ -245,7 +269,6 @@ async function main(): Promise<number> {
       }
     }
 
-    const e2eDesc = `${sizes.e2e.rounds} rounds x (${sizes.e2e.casts} casts, ${sizes.e2e.calls} sequential calls, ${sizes.e2e.concurrency}x${sizes.e2e.callsPerCaller} concurrent calls)`;
     // Bridge and RabbitMQ rows alternate (A B, then B A) so a change of load
     // on the shared machine hits both sides of each ratio alike.
     const rabbit = rabbitMissing ? null : await rabbitStarting!;
@@ -255,48 +278,72 @@ async function main(): Promise<number> {
       rabbitConf = writeNovaConf(join(workDir, 'rabbit-nova.conf'), { DEFAULT: { transport_url: rabbit.url } });
     }
     const peaks: Record<string, number> = {};
-    const bridgeRow = async (ex: Executor) => {
-      if (bridgeMissing) {
-        e2e.bridge[ex] = { unavailable: bridgeMissing };
-        return;
-      }
-      log(`(3) bridge, ${ex} executor: ${e2eDesc}`);
+    /** One bridge row: a fresh daemon pair; `local` puts client and server on the same daemon. */
+    const measureBridge = async (ex: Executor, sz: E2ESizes, local: boolean, label: string): Promise<Maybe<E2EResult>> => {
+      if (bridgeMissing) return { unavailable: bridgeMissing };
+      log(`${label}: ${describeSizes(sz)}`);
       let pair;
       try {
-        pair = await startBridgePair(procs, workDir, daemonCmd!, ex);
+        pair = await startBridgePair(procs, workDir, daemonCmd!, `${local ? 'local-' : ''}${ex}`);
       } catch (e) {
-        e2e.bridge[ex] = { unavailable: `daemons did not start: ${(e as Error).message}` };
-        return;
+        return { unavailable: `daemons did not start: ${(e as Error).message}` };
       }
+      let r: Maybe<E2EResult>;
       try {
-        e2e.bridge[ex] = await runE2E(procs, workDir, pair.target, ex, sizes.e2e);
+        r = await runE2E(procs, workDir, local ? pair.localTarget : pair.target, ex, sz);
       } finally {
         const rss = await pair.stop();
-        for (const [h, r] of Object.entries(rss)) peaks[h] = Math.max(peaks[h] ?? 0, r.peakMiB);
+        for (const [h, x] of Object.entries(rss)) peaks[h] = Math.max(peaks[h] ?? 0, x.peakMiB);
       }
-      log(`    ${describe(e2e.bridge[ex] as E2EResult)}`);
-      addSeries(e2e.bridge[ex]!);
-      phase(`(3) ${ex}`);
+      log(`    ${describe(r as E2EResult)}`);
+      phase(label);
+      return r;
     };
-    const rabbitRow = async (ex: Executor) => {
-      if (rabbitMissing || !rabbitConf) {
-        e2e.rabbitmq[ex] = { unavailable: rabbitMissing ?? `RabbitMQ did not start: ${(rabbit as Error).message}` };
-        return;
-      }
-      log(`(4) RabbitMQ, ${ex} executor: ${e2eDesc}`);
-      e2e.rabbitmq[ex] = await runE2E(procs, workDir, { transport: 'rabbitmq', serverConf: rabbitConf, clientConf: rabbitConf, serverName: 'bench-server' }, ex, sizes.e2e);
-      log(`    ${describe(e2e.rabbitmq[ex] as E2EResult)}`);
-      addSeries(e2e.rabbitmq[ex]!);
-      phase(`(4) ${ex}`);
+    const measureRabbit = async (ex: Executor, sz: E2ESizes, label: string): Promise<Maybe<E2EResult>> => {
+      if (rabbitMissing || !rabbitConf) return { unavailable: rabbitMissing ?? `RabbitMQ did not start: ${(rabbit as Error).message}` };
+      log(`${label}: ${describeSizes(sz)}`);
+      const target = { transport: 'rabbitmq' as const, serverConf: rabbitConf, clientConf: rabbitConf, serverName: 'bench-server', watch: { rabbitmq: `pgid:${(rabbit as RabbitHandle).proc.pid}` } };
+      const r = await runE2E(procs, workDir, target, ex, sz);
+      log(`    ${describe(r as E2EResult)}`);
+      phase(label);
+      return r;
     };
-    for (const [i, ex] of args.scaleOnly ? [] : EXECUTORS.entries()) {
-      if (i % 2 === 0) {
-        await bridgeRow(ex);
-        await rabbitRow(ex);
-      } else {
-        await rabbitRow(ex);
-        await bridgeRow(ex);
+    /** Bridge and RabbitMQ rows of both executors, alternating (A B, then B A). */
+    const abba = async (sz: E2ESizes, tag: string, into: BenchDoc['e2e'], after?: (r: Maybe<E2EResult>) => void) => {
+      for (const [i, ex] of EXECUTORS.entries()) {
+        const bridge = async () => {
+          into.bridge[ex] = await measureBridge(ex, sz, false, `(3${tag}) bridge, ${ex} executor`);
+          after?.(into.bridge[ex]!);
+        };
+        const rabbitmq = async () => {
+          into.rabbitmq[ex] = await measureRabbit(ex, sz, `(4${tag}) RabbitMQ, ${ex} executor`);
+          after?.(into.rabbitmq[ex]!);
+        };
+        if (i % 2 === 0) {
+          await bridge();
+          await rabbitmq();
+        } else {
+          await rabbitmq();
+          await bridge();
+        }
       }
+    };
+    if (!args.scaleOnly) await abba(sizes.e2e, '', e2e, addSeries);
+    if (args.local) {
+      const rows = {} as Record<Executor, Maybe<E2EResult>>;
+      for (const ex of EXECUTORS) rows[ex] = await measureBridge(ex, sizes.latency, true, `(5) bridge, same daemon, ${ex} executor`);
+      local = rows;
+    }
+    if (args.hog) {
+      const hog = startCpuHog(procs, workDir);
+      log(`(6) CPU hog: ${hog.count} busy loops at nice ${hog.nice}`);
+      const rows: BenchDoc['e2e'] = { bridge: {} as Record<Executor, Maybe<E2EResult>>, rabbitmq: {} as Record<Executor, Maybe<E2EResult>> };
+      try {
+        await abba(sizes.latency, ' hog', rows);
+      } finally {
+        await hog.stop();
+      }
+      busy = { ...rows, hogProcesses: hog.count, hogNice: hog.nice };
     }
     if (bridgeMissing) bridgeRss = { unavailable: bridgeMissing };
     else if (Object.keys(peaks).length) bridgeRss = peaks;
@@ -323,14 +370,17 @@ async function main(): Promise<number> {
     return 0;
   }
   const ratios = computeRatios(e2e);
+  const strip = <T>(x: Maybe<T>, f: (t: T) => T): Maybe<T> => (isUnavailable(x) ? x : f(x));
   const doc: BenchDoc = {
     date,
     mode: args.mode,
     durationSeconds: (Date.now() - t0) / 1000,
-    machine: machineInfo(python),
+    machine: { ...machineInfo(python), loadAvg: { start: loadAtStart, end: os.loadavg()[0]! } },
     sizes: { ...sizes, payloadBytes: JSON.stringify(JSON.parse(readFileSync(join(REPO_ROOT, 'bench', 'py', 'nova_payload.json'), 'utf8'))).length, receiverBodyBytes: 1024 },
     throughput,
     e2e: stripLatencies(e2e),
+    local: strip(local, (l) => stripLatencies({ bridge: l, rabbitmq: {} as Record<Executor, Maybe<E2EResult>> }).bridge),
+    hog: strip(busy, (h) => ({ ...h, ...stripLatencies(h) })),
     bridgeDaemonRssMiB: bridgeRss,
     ratios,
     checks: [],
@@ -338,6 +388,7 @@ async function main(): Promise<number> {
   };
   doc.checks = computeChecks(doc);
   const table = renderTable(doc);
+  const timeTable = renderTimeTable(doc);
   const machine = renderMachine(doc);
   const checks = renderChecks(doc);
   const svg = renderLatencySvg(latencySeries, `Call latency, oslo.messaging RPCClient -> RPCServer (${doc.mode} mode, ${date.slice(0, 16).replace('T', ' ')} UTC)`);
@@ -349,7 +400,8 @@ async function main(): Promise<number> {
   writeFileSync(join(args.resultsDir, `results-${stamp}.json`), json);
   writeFileSync(join(args.resultsDir, 'latency.svg'), svg);
   writeFileSync(join(args.resultsDir, `latency-${stamp}.svg`), svg);
-  const md = `${machine}\n\n${table}\n\nTargets:\n${checks}\n${scaleMd}`;
+  const timeNote = timeTable ? `\n\nWhere a sequential call's time goes (per call, summed over each process's threads; the daemons' include their ZeroMQ I/O thread):\n\n${timeTable}` : '';
+  const md = `${machine}\n\n${table}${timeNote}\n\nTargets:\n${checks}\n${scaleMd}`;
   writeFileSync(join(args.resultsDir, 'latest.md'), md);
   if (args.updateReadme) updateReadme(md);
 
@@ -360,7 +412,7 @@ async function main(): Promise<number> {
 function stripLatencies(e2e: BenchDoc['e2e']): BenchDoc['e2e'] {
   const out = { bridge: {}, rabbitmq: {} } as BenchDoc['e2e'];
   for (const t of ['bridge', 'rabbitmq'] as const) {
-    for (const [ex, r] of Object.entries(e2e[t]) as [Executor, Maybe<E2EResult>][]) {
+    for (const [ex, r] of Object.entries(e2e[t] ?? {}) as [Executor, Maybe<E2EResult>][]) {
       if (isUnavailable(r)) out[t][ex] = r;
       else {
         const { seqLatencies: _s, concLatencies: _c, ...rest } = r;

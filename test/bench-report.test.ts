@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { median, percentile, summarize } from '../bench/lib/stats';
-import { computeChecks, computeRatios, renderLatencySvg, renderTable, type BenchDoc } from '../bench/report';
-import type { E2EResult } from '../bench/e2e';
+import { computeChecks, computeRatios, renderLatencySvg, renderTable, renderTimeTable, TARGETS, type BenchDoc } from '../bench/report';
+import { medianProcs, type E2EResult, type ProcFigures } from '../bench/e2e';
 
 const s = (...runs: number[]) => summarize(runs);
 
@@ -101,4 +101,68 @@ test('latency chart: one line per series, legend with counts, valid SVG frame', 
   assert.equal((svg.match(/<polyline /g) ?? []).length, 2);
   assert.match(svg, /bridge threading, sequential \(n=4\)/);
   assert.match(svg, /title &lt;&amp;&gt;/);
+});
+
+const proc = (cpu: number, wait: number, cs: number): ProcFigures => ({ cpu_us: cpu, wait_us: wait, cs, preempt: 0 });
+
+test('issue 13 latency targets: p50 <= 0.4x, p99 <= 0.5x, sequential >= 2.5x, 16 callers >= 3x', () => {
+  assert.equal(TARGETS.p50RatioMax, 0.4);
+  assert.equal(TARGETS.p99RatioMax, 0.5);
+  assert.equal(TARGETS.seqCallsRatioMin, 2.5);
+  assert.equal(TARGETS.concCallsRatioMin, 3);
+  const b = { ...e2e('bridge', 'eventlet', 1), seqCallsPerSec: s(250), seqP50Ms: s(1.2), seqP99Ms: s(4.5), concCallsPerSec: s(1500) };
+  const r = { ...e2e('rabbitmq', 'eventlet', 1), seqCallsPerSec: s(100), seqP50Ms: s(3), seqP99Ms: s(9), concCallsPerSec: s(500) };
+  const doc = {
+    throughput: { unavailable: 'skipped' },
+    e2e: { bridge: { threading: b, eventlet: b }, rabbitmq: { threading: r, eventlet: r } },
+    bridgeDaemonRssMiB: { unavailable: 'skipped' },
+  } as Pick<BenchDoc, 'throughput' | 'e2e' | 'bridgeDaemonRssMiB'>;
+  const checks = computeChecks({ ...doc, ratios: computeRatios(doc.e2e) });
+  const verdict = (f: string) => checks.find((c) => c.figure === f)?.met;
+  assert.equal(verdict('(3)/(4) sequential calls/s, eventlet'), true); // exactly 2.5x
+  assert.equal(verdict('(3)/(4) call p50 latency, eventlet'), true); // exactly 0.4x
+  assert.equal(verdict('(3)/(4) call p99 latency, eventlet'), true); // exactly 0.5x
+  assert.equal(verdict('(3)/(4) 16-caller calls/s, eventlet'), true); // exactly 3x
+  const worse = { ...b, seqP99Ms: s(4.6) };
+  const doc2 = { ...doc, e2e: { ...doc.e2e, bridge: { threading: b, eventlet: worse } } };
+  const checks2 = computeChecks({ ...doc2, ratios: computeRatios(doc2.e2e) });
+  assert.equal(checks2.find((c) => c.figure === '(3)/(4) call p99 latency, eventlet')?.met, false);
+  // Eventlet first: Nova runs under it.
+  assert.ok(checks.findIndex((c) => c.figure.endsWith('eventlet')) < checks.findIndex((c) => c.figure.endsWith('threading')));
+});
+
+test('medianProcs: per process, the median of each figure over the rounds', () => {
+  const m = medianProcs([{ client: proc(100, 10, 1) }, undefined, { client: proc(300, 30, 3) }, { client: proc(200, 20, 2) }]);
+  assert.deepEqual(m, { client: proc(200, 20, 2) });
+  assert.equal(medianProcs([undefined]), undefined);
+});
+
+test('same-daemon and CPU-hog rows, and where the time goes', () => {
+  const withProcs = (x: E2EResult, procs: Record<string, ProcFigures>): E2EResult => ({ ...x, seqProcs: procs, seqGc: { count: 2, total_ms: 1, max_ms: 0.7 } });
+  const bridge = withProcs(e2e('bridge', 'eventlet', 2), { client: proc(200, 50, 1.1), 'daemon-client': proc(300, 60, 4.5), 'daemon-server': proc(280, 40, 4.4), server: proc(250, 30, 1) });
+  const rabbit = withProcs(e2e('rabbitmq', 'eventlet', 1), { client: proc(900, 100, 2.5), rabbitmq: proc(500, 200, 7), server: proc(950, 90, 2.4) });
+  const local = withProcs({ ...e2e('bridge', 'eventlet', 3), castsPerSec: undefined }, { client: proc(180, 5, 1), daemon: proc(400, 10, 2.3), server: proc(240, 5, 1) });
+  const doc: BenchDoc = {
+    date: '2026-01-01T00:00:00.000Z',
+    mode: 'quick',
+    durationSeconds: 1,
+    machine: {} as BenchDoc['machine'],
+    sizes: {},
+    throughput: { unavailable: 'skipped' },
+    e2e: { bridge: { threading: bridge, eventlet: bridge }, rabbitmq: { threading: rabbit, eventlet: rabbit } },
+    local: { threading: local, eventlet: local },
+    hog: { bridge: { threading: bridge, eventlet: bridge }, rabbitmq: { threading: rabbit, eventlet: rabbit }, hogProcesses: 2, hogNice: 19 },
+    bridgeDaemonRssMiB: { unavailable: 'skipped' },
+    ratios: { threading: {}, eventlet: {} },
+    checks: [],
+    notes: [],
+  };
+  const table = renderTable(doc);
+  assert.match(table, /\| \(5\) same daemon vs \(4\): sequential calls\/s, eventlet \| 900 \(900–900\) \| 300 \(300–300\) \| 3\.00x \| info \|/);
+  assert.match(table, /\| \(6\) CPU hog: call latency p99, ms, eventlet \| 4\.50 \(4\.50–4\.50\) \| 9\.00 \(9\.00–9\.00\) \| 0\.50x \| info \|/);
+  const time = renderTimeTable(doc);
+  assert.match(time, /\| \(3\) bridge, eventlet \| 1\.50 \| 200 \/ 50 \/ 1\.1 \| 300 \/ 60 \/ 4\.5 \|  \|  \| 280 \/ 40 \/ 4\.4 \| 250 \/ 30 \/ 1\.0 \| 1030 \/ 180 \/ 11\.0 \| 2 \(max 0\.7 ms\) \|/);
+  assert.match(time, /\| \(4\) RabbitMQ, eventlet \| 3\.00 \| 900 \/ 100 \/ 2\.5 \|  \|  \| 500 \/ 200 \/ 7\.0 \|  \| 950 \/ 90 \/ 2\.4 \| 2350 \/ 390 \/ 11\.9 \|/);
+  assert.match(time, /\| \(5\) bridge, same daemon, eventlet \| 1\.00 \| 180 \/ 5 \/ 1\.0 \|  \| 400 \/ 10 \/ 2\.3 \|/);
+  assert.match(time, /\| \(6\) CPU hog: RabbitMQ, threading \|/);
 });

@@ -12,6 +12,9 @@ Waits until the server answers, warms up, then per round:
   3. concurrent calls: --concurrency callers (threads, green threads under
      eventlet) doing --calls-per-caller calls each, each timed.
 A call that times out, fails or answers the wrong seq is a lost reply.
+--no-casts skips step 1. For steps 2 and 3 it also reports, per call, the
+CPU time, run-queue wait and context switches of itself and of every
+process named with --watch (procwatch.py), and its own GC pauses.
 Prints the raw figures (latencies in ms) as JSON, or writes them to --out.
 """
 import sys
@@ -21,6 +24,7 @@ from benchcommon import early_executor, monkey_patch_if_eventlet
 EXECUTOR = early_executor(sys.argv[1:])
 monkey_patch_if_eventlet(EXECUTOR)
 
+import gc  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import threading  # noqa: E402
@@ -29,6 +33,7 @@ import time  # noqa: E402
 import oslo_messaging as messaging  # noqa: E402
 
 from benchcommon import base_parser, BENCH_CONTEXT, load_conf, load_payload, write_json  # noqa: E402
+from procwatch import ProcWatch  # noqa: E402
 
 #: Seconds to wait for the server to answer a first call.
 DEFAULT_READY_TIMEOUT_SECONDS = 60
@@ -103,6 +108,49 @@ def run_casts(client, round_no, n, payload):
     }
 
 
+class GcPauses:
+    """This process's garbage-collector pauses while a phase runs (count, total and longest, ms)."""
+
+    def __init__(self):
+        self._t0 = None
+        self.pauses = []
+        self._active = False
+
+    def _callback(self, phase, info):
+        if not self._active:
+            return
+        if phase == "start":
+            self._t0 = time.perf_counter()
+        elif self._t0 is not None:
+            self.pauses.append((time.perf_counter() - self._t0) * 1000.0)
+            self._t0 = None
+
+    def __enter__(self):
+        self.pauses = []
+        self._active = True
+        if self._callback not in gc.callbacks:
+            gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc):
+        self._active = False
+
+    def summary(self):
+        return {"count": len(self.pauses), "total_ms": round(sum(self.pauses), 3),
+                "max_ms": round(max(self.pauses), 3) if self.pauses else 0.0}
+
+
+def watched(phase, watch, gcp, calls_of):
+    """Run ``phase()``; add the per-call CPU/scheduling of the watched processes and GC pauses."""
+    before = watch.snapshot()
+    with gcp:
+        result = phase()
+    after = watch.snapshot()
+    result["procs"] = ProcWatch.per_call(before, after, calls_of(result))
+    result["gc"] = gcp.summary()
+    return result
+
+
 def run_sequential(client, n, payload):
     errors = []
     latencies = []
@@ -161,7 +209,12 @@ def main():
     p.add_argument("--ready-timeout", type=float, default=DEFAULT_READY_TIMEOUT_SECONDS)
     p.add_argument("--wait-file", default=None, help="wait for this file (the server's ready file) before probing")
     p.add_argument("--out", default=None, help="write the JSON results here (default: print them on stdout)")
+    p.add_argument("--no-casts", action="store_true", help="skip the cast phase (calls only)")
+    p.add_argument("--watch", action="append", default=[], metavar="NAME=PID|NAME=pgid:N",
+                   help="a process on the call path whose CPU and scheduling to report per call (repeatable)")
     args = p.parse_args()
+    watch = ProcWatch(["client=%d" % os.getpid()] + args.watch)
+    gcp = GcPauses()
 
     conf = load_conf(args.config_file)
     payload = load_payload()
@@ -180,10 +233,14 @@ def main():
         doc["warmup_errors"] = warm_errors[:5]
         doc["warmup_done_s"] = time.perf_counter() - t_ready
         for r in range(args.rounds):
+            casts = None if args.no_casts else run_casts(client, r, args.casts, payload)
             doc["rounds"].append({
-                "casts": run_casts(client, r, args.casts, payload),
-                "sequential": run_sequential(client, args.calls, payload),
-                "concurrent": run_concurrent(client, args.concurrency, args.calls_per_caller, payload),
+                "casts": casts,
+                "sequential": watched(lambda: run_sequential(client, args.calls, payload),
+                                      watch, gcp, lambda res: res["calls"]),
+                "concurrent": watched(lambda: run_concurrent(client, args.concurrency,
+                                                             args.calls_per_caller, payload),
+                                      watch, gcp, lambda res: res["calls"]),
             })
         doc["rounds_done_s"] = time.perf_counter() - t_ready
     except Exception as e:

@@ -19,25 +19,35 @@ def encode_frame(obj):
 
 
 class FrameReader:
-    """Accumulates bytes from the socket and yields whole frames."""
+    """Accumulates bytes from the socket and yields whole frames.
+
+    ``feed`` takes any bytes-like object (the reader passes a view of its
+    receive buffer). Whole frames are decoded straight from it; only an
+    incomplete tail is copied, to wait for the rest.
+    """
 
     def __init__(self):
         self._buf = bytearray()
 
     def feed(self, data):
-        self._buf += data
+        if self._buf:
+            self._buf += data
+            data = self._buf
         out = []
-        while len(self._buf) >= 4:
-            (n,) = _LEN.unpack_from(self._buf, 0)
-            if n > MAX_FRAME_BYTES:
-                raise ProtocolError("daemon sent a frame of %d bytes (limit %d)"
-                                    % (n, MAX_FRAME_BYTES))
-            if len(self._buf) < 4 + n:
-                break
-            body = bytes(self._buf[4:4 + n])
-            del self._buf[:4 + n]
-            obj = msgpack.unpackb(body, raw=False)
-            if not isinstance(obj, dict) or not isinstance(obj.get("op"), str):
-                raise ProtocolError("daemon sent a frame that is not a map with a string op")
-            out.append(obj)
+        with memoryview(data) as view:
+            pos, end = 0, len(view)
+            while end - pos >= 4:
+                (n,) = _LEN.unpack_from(view, pos)
+                if n > MAX_FRAME_BYTES:
+                    raise ProtocolError("daemon sent a frame of %d bytes (limit %d)"
+                                        % (n, MAX_FRAME_BYTES))
+                if end - pos - 4 < n:
+                    break
+                obj = msgpack.unpackb(view[pos + 4:pos + 4 + n], raw=False)
+                pos += 4 + n
+                if not isinstance(obj, dict) or not isinstance(obj.get("op"), str):
+                    raise ProtocolError("daemon sent a frame that is not a map with a string op")
+                out.append(obj)
+            rest = bytearray(view[pos:]) if pos < end else bytearray()
+        self._buf = rest
         return out

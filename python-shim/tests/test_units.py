@@ -199,19 +199,23 @@ class DaemonUnavailableTest(unittest.TestCase):
 
     def test_reader_treats_eventlet_eof_as_a_closed_socket(self):
         # Eventlet raises EOFError (not OSError) when our own close() closes
-        # the socket under a waiting green reader: the reader must end quietly.
+        # the socket under a waiting green reader: the read ends quietly.
+        conn = LocalConnection("/nonexistent/nzb.sock", "test/0")
+
         class ClosedUnderUs:
-            def recv(self, n):
+            mark = conn._mark
+
+            def recv(self, timeout):
                 raise EOFError()
 
-            def close(self):
+            def close(self, shutdown=False):
                 pass
 
-        conn = LocalConnection("/nonexistent/nzb.sock", "test/0")
-        sock = ClosedUnderUs()
-        conn._sock, conn._closed = sock, True
-        conn._read_loop(sock, framing.FrameReader(), conn._generation, os.getpid())
+        link = ClosedUnderUs()
+        conn._link, conn._sock, conn._closed = link, object(), True
+        self.assertEqual(conn._read_once(link, None), "lost")
         self.assertIsNone(conn._sock)
+        self.assertIsNone(conn._link)
 
 
 if __name__ == "__main__":

@@ -298,7 +298,7 @@ export class ListenerRegistry implements LocalSink {
       const f = parseFrames(msg.frames);
       if (f.style === STYLE_HEARTBEAT) return null;
       if (rpc) {
-        const c = classifyMessage(f.msg);
+        const c = classifyMessage(f.msg, f.msgSource);
         if (c.kind === 'call') return { ctx: c.ctx, msg: c.request, reply_to: [c.msgId, c.replyTopic], monitor: c.monitor };
       }
       return { ctx: f.ctx, msg: f.msg, reply_to: null, monitor: null };

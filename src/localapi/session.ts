@@ -51,6 +51,9 @@ export class Session implements ListenerOwner, CallOwner {
   /** Calls delivered to this connection and not yet answered: the only ones it may reply to. */
   private readonly owed: ReplyLedger;
   private closed = false;
+  /** A frame was written in this tick: later ones are held (socket corked) until its end. */
+  private wroteThisTick = false;
+  private corked = false;
   private readonly log: Logger;
   private readonly counters: Counters;
   private readonly maxBacklog: number;
@@ -100,9 +103,30 @@ export class Session implements ListenerOwner, CallOwner {
       this.warnRepeated('error', 'overflow', { session: this.id, shim_pid: this.shimPid, backlog_bytes: own }, 'shim is not reading its deliveries: message dropped');
       return false;
     }
+    if (!this.wroteThisTick) {
+      // The first frame of a tick leaves at once: a lone answer (a
+      // sequential call) wakes its shim without waiting for the tick to end.
+      this.wroteThisTick = true;
+      process.nextTick(this.endTick);
+    } else if (!this.corked) {
+      // More in the same tick (a burst of replies read from ZeroMQ, the ok
+      // of each pipelined cast): held, and they leave together in one
+      // writev when the tick ends - one system call and one wake-up of the
+      // shim instead of one each.
+      this.corked = true;
+      this.socket.cork();
+    }
     this.socket.write(encodeFrame(frame));
     return true;
   }
+
+  private readonly endTick = (): void => {
+    this.wroteThisTick = false;
+    if (this.corked) {
+      this.corked = false;
+      this.socket.uncork();
+    }
+  };
 
   /** `ok` (with `hello`'s or `stats`' fields); nothing when the request had no rid. */
   ok(rid: number | undefined, fields?: OkFields): void {

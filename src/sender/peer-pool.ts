@@ -24,6 +24,7 @@ import type { PeerState as PeerReport } from '../status/types';
 import type { SEND_KINDS } from '../metrics/catalogue';
 import type { SocketSecurity } from '../security/types';
 import { DEFAULT_MAX_PEERS } from '../config/options';
+import { framesForZeroMq } from './outgoing';
 
 /** Max messages waiting per peer before new ones are refused with QUEUE_FULL. */
 export const DEFAULT_PEER_QUEUE_LIMIT = 10_000;
@@ -179,7 +180,7 @@ class Peer {
     this.sock.sendTimeout = left;
     let sent: Promise<void>;
     try {
-      sent = this.sock.send(it.frames);
+      sent = this.sock.send(framesForZeroMq(it.frames));
     } catch (err) {
       sent = Promise.reject(err);
     }

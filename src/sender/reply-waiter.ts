@@ -114,7 +114,7 @@ export class ReplyWaiter implements LocalSink {
     try {
       const f = parseFrames(msg.frames);
       if (f.style === STYLE_HEARTBEAT) return true;
-      const c = classifyMessage(f.msg);
+      const c = classifyMessage(f.msg, f.msgSource);
       if (c.kind !== 'reply') throw new NotAReplyError(msg.msgId, c.kind);
       outcome = c.outcome;
     } catch (err) {

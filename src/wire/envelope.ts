@@ -149,8 +149,22 @@ export function buildHeartbeatFrames(msgId: string, replyTopic: string): Buffer[
 
 // ---------------------------------------------------------------- parsing
 
+/** Where a message's JSON text sits in the text it was read from (spans carry that scan's index). */
+export interface MessageSource {
+  text: string;
+  span: Span;
+}
+
 export type ParsedFrames =
-  | { style: typeof STYLE_CAST | typeof STYLE_V2; msgId: string; topic: string; ctx: string; msg: string }
+  | {
+      style: typeof STYLE_CAST | typeof STYLE_V2;
+      msgId: string;
+      topic: string;
+      ctx: string;
+      msg: string;
+      /** `msg` inside the body already scanned: {@link classifyMessage} reads it there instead of scanning it again. */
+      msgSource?: MessageSource;
+    }
   | { style: typeof STYLE_HEARTBEAT; msgId: string; topic: string };
 
 function wrapJson<T>(what: string, f: () => T): T {
@@ -195,7 +209,7 @@ export function parseFrames(frames: Buffer[]): ParsedFrames {
       const els = arrayElements(body, wholeValue(body));
       if (els.length !== 2) throw new EnvelopeError(`cast body must be a 2-element array, got ${els.length}`);
       const msg = textAt(body, els[1]!);
-      return { style, msgId, topic, ctx: ctxFrom(body, els[0]!, 'cast body'), msg };
+      return { style, msgId, topic, ctx: ctxFrom(body, els[0]!, 'cast body'), msg, msgSource: { text: body, span: els[1]! } };
     });
   }
   if (style === STYLE_V2) {
@@ -225,9 +239,10 @@ export type RpcMessage =
  * to its inner ctx and request texts), a `-process_reply` reply (reduced to
  * the result or failure text), or anything else (a cast or notification).
  */
-export function classifyMessage(msgText: string): RpcMessage {
+export function classifyMessage(msg: string, source?: MessageSource): RpcMessage {
   return wrapJson('message', () => {
-    const whole = wholeValue(msgText);
+    const msgText = source ? source.text : msg;
+    const whole = source ? source.span : wholeValue(msg);
     if (kindAt(msgText, whole) !== 'object') return { kind: 'plain' };
     const top = objectMembers(msgText, whole);
     const m = top.get('method');

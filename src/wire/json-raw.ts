@@ -6,10 +6,21 @@
  * decoded to JS (they survive intact).
  */
 
+/**
+ * Ends of the containers (objects, arrays) found by one scan of a text:
+ * start offset -> end offset. Spans carry it so that reading deeper into a
+ * value already scanned (an envelope's `args`, then its `msg`...) skips the
+ * containers instead of scanning them again: one pass over the text,
+ * however deep the reader goes.
+ */
+export type ScanIndex = Map<number, number>;
+
 /** Where a JSON value sits inside a text: `text.slice(start, end)` is the value. */
 export interface Span {
   start: number;
   end: number;
+  /** Container ends of the scan that found this span (same text only). */
+  index?: ScanIndex;
 }
 
 /** Raised on malformed JSON; `pos` is the offending offset. */
@@ -37,8 +48,12 @@ function u4(code: number): string {
  * a JS string's code units yields).
  */
 export function pyJsonString(s: string): string {
-  // Fast path: printable ASCII without quote or backslash needs no escaping.
+  // Fast paths. Printable ASCII without quote or backslash needs no escaping.
   if (/^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/.test(s)) return `"${s}"`;
+  // Below 0x7f, JSON.stringify escapes exactly as Python does (quote,
+  // backslash, \b \f \n \r \t, other controls as lowercase \u00XX): a
+  // context's JSON text, with its many quotes, takes this path.
+  if (/^[\x00-\x7e]*$/.test(s)) return JSON.stringify(s);
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -66,19 +81,23 @@ export function skipWs(text: string, pos: number): number {
   return pos;
 }
 
+const HEX4 = /[0-9a-fA-F]{4}/y;
+
 function scanString(text: string, pos: number): number {
   // pos is at the opening quote
+  const n = text.length;
   let i = pos + 1;
   for (;;) {
-    if (i >= text.length) throw new RawJsonError('unterminated string', pos);
+    if (i >= n) throw new RawJsonError('unterminated string', pos);
     const c = text.charCodeAt(i);
     if (c === 0x22) return i + 1;
     if (c === 0x5c) {
-      const e = text[i + 1];
-      if (e === 'u') {
-        if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) throw new RawJsonError('bad \\u escape', i);
+      const e = text.charCodeAt(i + 1);
+      if (e === 0x75 /* u */) {
+        HEX4.lastIndex = i + 2;
+        if (!HEX4.test(text)) throw new RawJsonError('bad \\u escape', i);
         i += 6;
-      } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
+      } else if (e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) i += 2;
       else throw new RawJsonError('bad escape', i);
     } else if (c < 0x20) throw new RawJsonError('control character in string', i);
     else i++;
@@ -87,80 +106,95 @@ function scanString(text: string, pos: number): number {
 
 const NUMBER_RE = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
+/** Deepest nesting accepted (Python's json would hit its recursion limit around 1000). */
+const MAX_DEPTH = 512;
+
 /**
  * Offset just past the JSON value starting at `pos` (after whitespace).
- * Validates the structure as it goes; throws {@link RawJsonError}.
+ * Validates the structure as it goes; throws {@link RawJsonError}. With an
+ * `index`, container ends already in it are reused and new ones recorded.
  */
-export function scanValue(text: string, pos: number, depth = 0): number {
-  if (depth > 512) throw new RawJsonError('nesting too deep', pos);
+export function scanValue(text: string, pos: number, depth = 0, index?: ScanIndex): number {
+  if (depth > MAX_DEPTH) throw new RawJsonError('nesting too deep', pos);
   pos = skipWs(text, pos);
-  const ch = text[pos];
-  switch (ch) {
-    case '"':
-      return scanString(text, pos);
-    case '{': {
-      let i = skipWs(text, pos + 1);
-      if (text[i] === '}') return i + 1;
-      for (;;) {
-        i = skipWs(text, i);
-        if (text[i] !== '"') throw new RawJsonError('expected object key', i);
-        i = skipWs(text, scanString(text, i));
-        if (text[i] !== ':') throw new RawJsonError("expected ':'", i);
-        i = skipWs(text, scanValue(text, i + 1, depth + 1));
-        if (text[i] === ',') i++;
-        else if (text[i] === '}') return i + 1;
-        else throw new RawJsonError("expected ',' or '}'", i);
-      }
-    }
-    case '[': {
-      let i = skipWs(text, pos + 1);
-      if (text[i] === ']') return i + 1;
-      for (;;) {
-        i = skipWs(text, scanValue(text, i, depth + 1));
-        if (text[i] === ',') i++;
-        else if (text[i] === ']') return i + 1;
-        else throw new RawJsonError("expected ',' or ']'", i);
-      }
-    }
-    case 't':
+  const c = text.charCodeAt(pos);
+  if (c === 0x22) return scanString(text, pos);
+  if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+    const known = index?.get(pos);
+    if (known !== undefined) return known;
+    const end = c === 0x7b ? scanObject(text, pos, depth, index) : scanArray(text, pos, depth, index);
+    index?.set(pos, end);
+    return end;
+  }
+  switch (c) {
+    case 0x74 /* t */:
       if (text.startsWith('true', pos)) return pos + 4;
       break;
-    case 'f':
+    case 0x66 /* f */:
       if (text.startsWith('false', pos)) return pos + 5;
       break;
-    case 'n':
+    case 0x6e /* n */:
       if (text.startsWith('null', pos)) return pos + 4;
       break;
     // Python's json also writes NaN / Infinity / -Infinity; accept them as it reads them.
-    case 'N':
+    case 0x4e /* N */:
       if (text.startsWith('NaN', pos)) return pos + 3;
       break;
-    case 'I':
+    case 0x49 /* I */:
       if (text.startsWith('Infinity', pos)) return pos + 8;
       break;
     default: {
-      if (ch === '-' && text.startsWith('-Infinity', pos)) return pos + 9;
+      if (c === 0x2d /* - */ && text.startsWith('-Infinity', pos)) return pos + 9;
       NUMBER_RE.lastIndex = pos;
-      const m = NUMBER_RE.exec(text);
-      if (m && m[0].length > 0) return pos + m[0].length;
+      if (NUMBER_RE.test(text) && NUMBER_RE.lastIndex > pos) return NUMBER_RE.lastIndex;
     }
   }
   throw new RawJsonError('expected a JSON value', pos);
 }
 
+function scanObject(text: string, pos: number, depth: number, index: ScanIndex | undefined): number {
+  let i = skipWs(text, pos + 1);
+  if (text.charCodeAt(i) === 0x7d /* } */) return i + 1;
+  for (;;) {
+    i = skipWs(text, i);
+    if (text.charCodeAt(i) !== 0x22) throw new RawJsonError('expected object key', i);
+    i = skipWs(text, scanString(text, i));
+    if (text.charCodeAt(i) !== 0x3a /* : */) throw new RawJsonError("expected ':'", i);
+    i = skipWs(text, scanValue(text, i + 1, depth + 1, index));
+    const d = text.charCodeAt(i);
+    if (d === 0x2c /* , */) i++;
+    else if (d === 0x7d) return i + 1;
+    else throw new RawJsonError("expected ',' or '}'", i);
+  }
+}
+
+function scanArray(text: string, pos: number, depth: number, index: ScanIndex | undefined): number {
+  let i = skipWs(text, pos + 1);
+  if (text.charCodeAt(i) === 0x5d /* ] */) return i + 1;
+  for (;;) {
+    i = skipWs(text, scanValue(text, i, depth + 1, index));
+    const d = text.charCodeAt(i);
+    if (d === 0x2c) i++;
+    else if (d === 0x5d) return i + 1;
+    else throw new RawJsonError("expected ',' or ']'", i);
+  }
+}
+
 /** Span of the single JSON value making up `text` (surrounding whitespace allowed). */
 export function wholeValue(text: string): Span {
   const start = skipWs(text, 0);
-  const end = scanValue(text, start);
+  const index: ScanIndex = new Map();
+  const end = scanValue(text, start, 0, index);
   if (skipWs(text, end) !== text.length) throw new RawJsonError('trailing data', end);
-  return { start, end };
+  return { start, end, index };
 }
 
 /** Check that `text` is exactly one valid JSON value. */
 export function isJsonText(text: string): boolean {
   try {
-    wholeValue(text);
-    return true;
+    // No index: nothing will read deeper into this scan.
+    const start = skipWs(text, 0);
+    return skipWs(text, scanValue(text, start)) === text.length;
   } catch {
     return false;
   }
@@ -179,18 +213,21 @@ export function kindAt(text: string, span: Span): 'object' | 'array' | 'string' 
  */
 export function objectMembers(text: string, span: Span): Map<string, Span> {
   const out = new Map<string, Span>();
+  const index = span.index;
   if (text[span.start] !== '{') throw new RawJsonError('expected an object', span.start);
   let i = skipWs(text, span.start + 1);
   if (text[i] === '}') return out;
   for (;;) {
     i = skipWs(text, i);
     const keyEnd = scanString(text, i);
-    const key = JSON.parse(text.slice(i, keyEnd)) as string;
+    // Keys rarely hold escapes: only those need decoding.
+    const raw = text.slice(i + 1, keyEnd - 1);
+    const key = raw.includes('\\') ? (JSON.parse(text.slice(i, keyEnd)) as string) : raw;
     i = skipWs(text, keyEnd);
     if (text[i] !== ':') throw new RawJsonError("expected ':'", i);
     const vStart = skipWs(text, i + 1);
-    const vEnd = scanValue(text, vStart);
-    out.set(key, { start: vStart, end: vEnd });
+    const vEnd = scanValue(text, vStart, 0, index);
+    out.set(key, { start: vStart, end: vEnd, index });
     i = skipWs(text, vEnd);
     if (text[i] === ',') i++;
     else if (text[i] === '}') return out;
@@ -201,13 +238,14 @@ export function objectMembers(text: string, span: Span): Map<string, Span> {
 /** Spans of the elements of the array at `span`. */
 export function arrayElements(text: string, span: Span): Span[] {
   const out: Span[] = [];
+  const index = span.index;
   if (text[span.start] !== '[') throw new RawJsonError('expected an array', span.start);
   let i = skipWs(text, span.start + 1);
   if (text[i] === ']') return out;
   for (;;) {
     const vStart = skipWs(text, i);
-    const vEnd = scanValue(text, vStart);
-    out.push({ start: vStart, end: vEnd });
+    const vEnd = scanValue(text, vStart, 0, index);
+    out.push({ start: vStart, end: vEnd, index });
     i = skipWs(text, vEnd);
     if (text[i] === ',') i++;
     else if (text[i] === ']') return out;
