@@ -6,7 +6,6 @@ import { RegisteringClient, type RegisteringOptions } from './service-client';
 import { MatchmakerServiceUnavailableError } from './errors';
 import type { Counters } from '../metrics/counters';
 import { tcpEndpoint } from '../wire/endpoints';
-import { serverKey } from './service-protocol';
 
 export interface BrokerMatchmakerOptions extends Omit<RegisteringOptions, 'service' | 'endpoint'> {
   /** `rpc_zmq_broker_ip`: the broker-role daemon's host. */
@@ -93,24 +92,14 @@ export class BrokerMatchmaker implements Matchmaker {
   }
 
   registerServer(topic: string, server: string, host: string): Promise<void> {
-    return this.reg.register(serverKey(topic, server), host);
+    return this.reg.registerServer(topic, server, host);
   }
 
   unregisterServer(topic: string, server: string, host: string): Promise<void> {
-    return this.reg.unregister(serverKey(topic, server), host);
+    return this.reg.unregisterServer(topic, server, host);
   }
 
-  /** Live hosts registered under the name; fails at once (typed, counted) while the service is down. */
-  async serverHosts(topic: string, server: string): Promise<string[]> {
-    if (this.reg.down) {
-      this.opts.counters.inc('matchmaker.broker.unavailable');
-      throw new MatchmakerServiceUnavailableError('broker', this.reg.client.endpoint, 0, 'probe');
-    }
-    try {
-      return (await this.reg.client.request({ op: 'get_workers', topic: serverKey(topic, server) })).hosts ?? [];
-    } catch (err) {
-      this.opts.counters.inc('matchmaker.broker.unavailable');
-      throw err;
-    }
+  serverHosts(topic: string, server: string): Promise<string[]> {
+    return this.reg.serverHosts(topic, server);
   }
 }

@@ -2,7 +2,7 @@ import { Dealer, type Context } from 'zeromq';
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
 import { systemClock, type Clock, type Timer } from '../time/clock';
-import { MAX_SERVICE_MESSAGE_BYTES, type ServiceReply, type ServiceRequest } from './service-protocol';
+import { MAX_SERVICE_MESSAGE_BYTES, serverKey, type ServiceReply, type ServiceRequest } from './service-protocol';
 import { MatchmakerServiceRefusedError, MatchmakerServiceUnavailableError } from './errors';
 import { every } from './periodic';
 import type { MatchmakerStatus } from './types';
@@ -270,6 +270,30 @@ export class RegisteringClient {
       await this.client.request({ op: 'unregister', topic, host });
     } catch (err) {
       this.log.warn({ err, topic, peer: host }, 'could not unregister; the service expires it with the ttl');
+    }
+  }
+
+  /** Register server name `server` of `topic` as served by `host` (under the directed key `T.S`, docs/server-names.md). */
+  registerServer(topic: string, server: string, host: string): Promise<void> {
+    return this.register(serverKey(topic, server), host);
+  }
+
+  unregisterServer(topic: string, server: string, host: string): Promise<void> {
+    return this.unregister(serverKey(topic, server), host);
+  }
+
+  /** Live hosts registered under the name; fails at once (typed, counted) while the service is down. */
+  async serverHosts(topic: string, server: string): Promise<string[]> {
+    const service = this.opts.service;
+    if (this.down) {
+      this.opts.counters.inc(`matchmaker.${service}.unavailable`);
+      throw new MatchmakerServiceUnavailableError(service, this.client.endpoint, 0, 'probe');
+    }
+    try {
+      return (await this.client.request({ op: 'get_workers', topic: serverKey(topic, server) })).hosts ?? [];
+    } catch (err) {
+      this.opts.counters.inc(`matchmaker.${service}.unavailable`);
+      throw err;
     }
   }
 
