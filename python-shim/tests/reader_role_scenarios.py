@@ -97,6 +97,34 @@ def main(path):
     conn.request({"op": "push", "lid": lid, "value": "d1"}, 5)
     out["delivered"] = [d.get("msg") for d in delivered]
     out["with_listener"] = conn.request({"op": "echo", "value": "v4", "delay": 0.05}, 5).get("value")
+
+    # Everything at once: callers (some answered late), a caster, deliveries.
+    results = []
+    casts_sent = [0]
+
+    def busy_caller(i):
+        for k in range(25):
+            delay = 0.004 if (i + k) % 5 == 0 else 0
+            frame = {"op": "echo", "value": "m%d.%d" % (i, k), "delay": delay}
+            if k % 10 == 3:
+                frame = {"op": "push", "lid": lid, "value": "p%d.%d" % (i, k)}
+            answer = conn.request(frame, 10)
+            results.append(answer.get("value") == frame["value"] if frame["op"] == "echo" else True)
+
+    def caster():
+        for _ in range(100):
+            conn.request_nowait({"op": "cast"}, "cast")
+            casts_sent[0] += 1
+    before = len(delivered)
+    ts = [threading.Thread(target=busy_caller, args=(i,)) for i in range(8)]
+    ts.append(threading.Thread(target=caster))
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    out["mixed_ok"] = (len(results) == 200 and all(results) and casts_sent[0] == 100
+                       and wait_until(lambda: not conn._pending)
+                       and wait_until(lambda: len(delivered) - before == 24))
     conn.close()
     return out
 

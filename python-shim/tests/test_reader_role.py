@@ -29,6 +29,7 @@ EXPECTED = {
     "connects": 2,
     "delivered": ["d1"],
     "with_listener": "v4",
+    "mixed_ok": True,
 }
 
 
