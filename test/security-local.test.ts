@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync, lchownSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync, lchownSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -33,16 +33,43 @@ const CTX = '{"user_id": "u-local"}';
 /** Hang guard of a helper process (ms). */
 const PROC_TIMEOUT_MS = 30_000;
 
+/**
+ * What a helper running as another user needs, copied where that user can
+ * read it: the checkout itself may sit in a folder only root can enter
+ * (/root, a 0700 mktemp), and the test must not depend on where it was
+ * cloned. Debian's python3 runs it, with the installed shim (package and
+ * entry points) on PYTHONPATH.
+ */
+function otherUserHelper(): { python: string; script: string; env: NodeJS.ProcessEnv; cwd: string } {
+  if (otherUserCopy) return otherUserCopy;
+  const dir = mkdtempSync(join(tmpdir(), 'nzb-seclocal-py-'));
+  chmodSync(dir, 0o755);
+  for (const f of ['security_local.py', 'scriptio.py']) cpSync(join(REPO_ROOT, 'interop', 'py', f), join(dir, f));
+  const site = join(dir, 'site');
+  const venvLib = join(REPO_ROOT, '.venv', 'lib');
+  for (const py of readdirSync(venvLib)) {
+    const pkgs = join(venvLib, py, 'site-packages');
+    if (!existsSync(pkgs)) continue;
+    for (const name of readdirSync(pkgs)) if (name.startsWith('nova_zmq_bridge')) cpSync(join(pkgs, name), join(site, name), { recursive: true });
+  }
+  spawnSync('chmod', ['-R', 'a+rX', dir]);
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  otherUserCopy = { python: '/usr/bin/python3', script: join(dir, 'security_local.py'), env: { ...process.env, PYTHONPATH: site }, cwd: dir };
+  return otherUserCopy;
+}
+let otherUserCopy: { python: string; script: string; env: NodeJS.ProcessEnv; cwd: string } | null = null;
+
 /** A helper process (security_local.py), optionally as another user; its JSON lines. */
 class Proc {
   readonly lines: any[] = [];
   readonly stderr: string[] = [];
   readonly proc: ChildProcess;
   constructor(args: string[], as?: { uid: number; gid: number; groups?: number[] }) {
+    const other = as ? otherUserHelper() : null;
     const cmd = as
-      ? ['setpriv', `--reuid=${as.uid}`, `--regid=${as.gid}`, as.groups ? `--groups=${as.groups.join(',')}` : '--clear-groups', PY, SCRIPT, ...args]
+      ? ['setpriv', `--reuid=${as.uid}`, `--regid=${as.gid}`, as.groups ? `--groups=${as.groups.join(',')}` : '--clear-groups', other!.python, other!.script, ...args]
       : [PY, SCRIPT, ...args];
-    this.proc = spawn(cmd[0]!, cmd.slice(1), { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc = spawn(cmd[0]!, cmd.slice(1), { cwd: other?.cwd ?? REPO_ROOT, env: other?.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     createInterface({ input: this.proc.stdout! }).on('line', (l) => {
       try {
         this.lines.push(JSON.parse(l));
