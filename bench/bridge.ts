@@ -65,6 +65,20 @@ function newestSourceMs(dir: string): number {
   return newest;
 }
 
+/**
+ * Extra Node options for the bench daemons, for finding where a call's time
+ * goes (Node refuses `--cpu-prof` in NODE_OPTIONS, so the bench passes them
+ * itself): `NZB_BENCH_DAEMON_PROFILE=DIR` runs them under V8's sampling
+ * profiler, each writing a .cpuprofile into DIR when stopped;
+ * `NZB_BENCH_DAEMON_NODE_ARGS="--trace-gc ..."` adds any other flags (their
+ * output goes to the daemons' logs). Figures of such a run are not to be quoted.
+ */
+function profilerArgs(): string[] {
+  const dir = process.env.NZB_BENCH_DAEMON_PROFILE;
+  const extra = (process.env.NZB_BENCH_DAEMON_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  return [...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=200'] : []), ...extra];
+}
+
 export interface BridgeHost {
   addr: string;
   conf: string;
@@ -124,7 +138,7 @@ export async function startBridgePair(
         },
         ...extra(addr),
       });
-      const proc = procs.spawn(`daemon ${addr}`, daemonCmd[0]!, [...daemonCmd.slice(1), '--config-file', conf, '--log-level', DAEMON_LOG_LEVEL], join(workDir, `${tag}-daemon-${addr}.log`), { cwd: REPO_ROOT });
+      const proc = procs.spawn(`daemon ${addr}`, daemonCmd[0]!, [...profilerArgs(), ...daemonCmd.slice(1), '--config-file', conf, '--log-level', DAEMON_LOG_LEVEL], join(workDir, `${tag}-daemon-${addr}.log`), { cwd: REPO_ROOT });
       const rss = new RssSampler(proc.pid).start();
       hosts.push({ addr, conf, ipcDir, proc, rss });
       await waitFor(
