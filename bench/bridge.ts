@@ -22,6 +22,13 @@ export const DEFAULT_BRIDGE_BASE_PORT = 24200;
 export const DEFAULT_DAEMON_START_TIMEOUT_MS = 30_000;
 /** Log level of the bench daemons: warnings still reach their log file. */
 const DAEMON_LOG_LEVEL = 'warn';
+/**
+ * Node flags of every bench daemon: `--trace-gc` writes one line per garbage
+ * collection to the daemon's log, which the bench reads back for the GC
+ * pauses of each row (bench/lib/trace-gc.ts); a few lines a second, nothing
+ * measurable beside the messages themselves.
+ */
+const DAEMON_NODE_FLAGS = ['--trace-gc'];
 
 const CLI_TS = join(REPO_ROOT, 'src', 'cli.ts');
 const CLI_JS = join(REPO_ROOT, 'dist', 'src', 'cli.js');
@@ -73,16 +80,20 @@ function newestSourceMs(dir: string): number {
  * `NZB_BENCH_DAEMON_NODE_ARGS="--trace-gc ..."` adds any other flags (their
  * output goes to the daemons' logs). Figures of such a run are not to be quoted.
  */
-function profilerArgs(): string[] {
+function daemonNodeArgs(): string[] {
   const dir = process.env.NZB_BENCH_DAEMON_PROFILE;
   const extra = (process.env.NZB_BENCH_DAEMON_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  return [...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=200'] : []), ...extra];
+  return [...DAEMON_NODE_FLAGS, ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=200'] : []), ...extra];
 }
 
 export interface BridgeHost {
   addr: string;
   conf: string;
   ipcDir: string;
+  /** The daemon's log (its stdout and stderr, with the `--trace-gc` lines). */
+  log: string;
+  /** Milliseconds from its start to accepting connections: what its log's GC lines before that are. */
+  readyAfterMs: number;
   proc: ManagedProcess;
   rss: RssSampler;
 }
@@ -138,15 +149,19 @@ export async function startBridgePair(
         },
         ...extra(addr),
       });
-      const proc = procs.spawn(`daemon ${addr}`, daemonCmd[0]!, [...profilerArgs(), ...daemonCmd.slice(1), '--config-file', conf, '--log-level', DAEMON_LOG_LEVEL], join(workDir, `${tag}-daemon-${addr}.log`), { cwd: REPO_ROOT });
+      const log = join(workDir, `${tag}-daemon-${addr}.log`);
+      const proc = procs.spawn(`daemon ${addr}`, daemonCmd[0]!, [...daemonNodeArgs(), ...daemonCmd.slice(1), '--config-file', conf, '--log-level', DAEMON_LOG_LEVEL], log, { cwd: REPO_ROOT });
       const rss = new RssSampler(proc.pid).start();
-      hosts.push({ addr, conf, ipcDir, proc, rss });
+      const spawned = Date.now();
+      const host: BridgeHost = { addr, conf, ipcDir, log, readyAfterMs: 0, proc, rss };
+      hosts.push(host);
       await waitFor(
         `daemon ${addr}`,
         async () => existsSync(join(ipcDir, 'nova-zmq-bridge.sock')) && (await canConnect(addr, port!)),
         DEFAULT_DAEMON_START_TIMEOUT_MS,
         () => (proc.isRunning() ? null : `exited: ${proc.tail(8)}`),
       );
+      host.readyAfterMs = Date.now() - spawned;
     }
   } catch (e) {
     await stop();

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ProcessRegistry } from './lib/procs';
+import type { DaemonGcFigures } from './lib/trace-gc';
 import { waitFor } from './lib/net';
 import { median, percentile, summarize, sum, type Summary } from './lib/stats';
 
@@ -101,6 +102,8 @@ export interface E2EResult {
   concProcs?: Record<string, ProcFigures>;
   /** The client's GC pauses over all sequential phases. */
   seqGc?: GcFigures;
+  /** The bridge daemons' GC pauses over the whole row, both daemons (bench/lib/trace-gc.ts). */
+  daemonGc?: DaemonGcFigures;
   errorsSample?: string[];
   /** Seconds since the start of this row: server ready, client done, server stopped. */
   timings?: Record<string, number>;

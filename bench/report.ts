@@ -246,7 +246,8 @@ export function renderTimeTable(doc: BenchDoc): string {
     const procs = x.seqProcs;
     const total = Object.values(procs).reduce((a, p) => ({ cpu: a.cpu + p.cpu_us, wait: a.wait + p.wait_us, cs: a.cs + p.cs }), { cpu: 0, wait: 0, cs: 0 });
     const gc = x.seqGc ? `${x.seqGc.count} (max ${x.seqGc.max_ms.toFixed(1)} ms)` : '';
-    rows.push([label, x.seqP50Ms ? num(x.seqP50Ms.median) : '', ...PATH_ORDER.map((n) => procCell(procs[n])), `${Math.round(total.cpu)} / ${Math.round(total.wait)} / ${total.cs.toFixed(1)}`, gc]);
+    const dgc = x.daemonGc ? `${x.daemonGc.count} (p50 ${x.daemonGc.p50_ms.toFixed(2)}, p90 ${x.daemonGc.p90_ms.toFixed(2)}, max ${x.daemonGc.max_ms.toFixed(1)} ms)` : '';
+    rows.push([label, x.seqP50Ms ? num(x.seqP50Ms.median) : '', ...PATH_ORDER.map((n) => procCell(procs[n])), `${Math.round(total.cpu)} / ${Math.round(total.wait)} / ${total.cs.toFixed(1)}`, gc, dgc]);
   };
   for (const ex of [...EXEC].reverse()) {
     add(`(3) bridge, ${ex}`, doc.e2e.bridge[ex]);
@@ -260,7 +261,7 @@ export function renderTimeTable(doc: BenchDoc): string {
     }
   }
   if (rows.length === 0) return '';
-  return markdown(['Sequential call: CPU µs / run-queue wait µs / context switches, per call', 'p50 ms', ...PATH_ORDER.map((n) => PATH_LABEL[n]!), 'total', 'client GC pauses'], rows);
+  return markdown(['Sequential call: CPU µs / run-queue wait µs / context switches, per call', 'p50 ms', ...PATH_ORDER.map((n) => PATH_LABEL[n]!), 'total', 'client GC pauses', "daemons' GC pauses (whole row)"], rows);
 }
 
 export function renderMachine(doc: BenchDoc): string {

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { median, percentile, summarize } from '../bench/lib/stats';
 import { computeChecks, computeRatios, renderLatencySvg, renderTable, renderTimeTable, TARGETS, type BenchDoc } from '../bench/report';
 import { medianProcs, type E2EResult, type ProcFigures } from '../bench/e2e';
+import { parseTraceGc, summarizeGcPauses } from '../bench/lib/trace-gc';
+import { execFileSync } from 'node:child_process';
 
 const s = (...runs: number[]) => summarize(runs);
 
@@ -139,7 +141,10 @@ test('medianProcs: per process, the median of each figure over the rounds', () =
 
 test('same-daemon and CPU-hog rows, and where the time goes', () => {
   const withProcs = (x: E2EResult, procs: Record<string, ProcFigures>): E2EResult => ({ ...x, seqProcs: procs, seqGc: { count: 2, total_ms: 1, max_ms: 0.7 } });
-  const bridge = withProcs(e2e('bridge', 'eventlet', 2), { client: proc(200, 50, 1.1), 'daemon-client': proc(300, 60, 4.5), 'daemon-server': proc(280, 40, 4.4), server: proc(250, 30, 1) });
+  const bridge: E2EResult = {
+    ...withProcs(e2e('bridge', 'eventlet', 2), { client: proc(200, 50, 1.1), 'daemon-client': proc(300, 60, 4.5), 'daemon-server': proc(280, 40, 4.4), server: proc(250, 30, 1) }),
+    daemonGc: { count: 410, scavenges: 408, total_ms: 160, p50_ms: 0.31, p90_ms: 1.04, max_ms: 12.5 },
+  };
   const rabbit = withProcs(e2e('rabbitmq', 'eventlet', 1), { client: proc(900, 100, 2.5), rabbitmq: proc(500, 200, 7), server: proc(950, 90, 2.4) });
   const local = withProcs({ ...e2e('bridge', 'eventlet', 3), castsPerSec: undefined }, { client: proc(180, 5, 1), daemon: proc(400, 10, 2.3), server: proc(240, 5, 1) });
   const doc: BenchDoc = {
@@ -161,8 +166,28 @@ test('same-daemon and CPU-hog rows, and where the time goes', () => {
   assert.match(table, /\| \(5\) same daemon vs \(4\): sequential calls\/s, eventlet \| 900 \(900–900\) \| 300 \(300–300\) \| 3\.00x \| info \|/);
   assert.match(table, /\| \(6\) CPU hog: call latency p99, ms, eventlet \| 4\.50 \(4\.50–4\.50\) \| 9\.00 \(9\.00–9\.00\) \| 0\.50x \| info \|/);
   const time = renderTimeTable(doc);
-  assert.match(time, /\| \(3\) bridge, eventlet \| 1\.50 \| 200 \/ 50 \/ 1\.1 \| 300 \/ 60 \/ 4\.5 \|  \|  \| 280 \/ 40 \/ 4\.4 \| 250 \/ 30 \/ 1\.0 \| 1030 \/ 180 \/ 11\.0 \| 2 \(max 0\.7 ms\) \|/);
-  assert.match(time, /\| \(4\) RabbitMQ, eventlet \| 3\.00 \| 900 \/ 100 \/ 2\.5 \|  \|  \| 500 \/ 200 \/ 7\.0 \|  \| 950 \/ 90 \/ 2\.4 \| 2350 \/ 390 \/ 11\.9 \|/);
+  assert.match(time, /\| \(3\) bridge, eventlet \| 1\.50 \| 200 \/ 50 \/ 1\.1 \| 300 \/ 60 \/ 4\.5 \|  \|  \| 280 \/ 40 \/ 4\.4 \| 250 \/ 30 \/ 1\.0 \| 1030 \/ 180 \/ 11\.0 \| 2 \(max 0\.7 ms\) \| 410 \(p50 0\.31, p90 1\.04, max 12\.5 ms\) \|/);
+  assert.match(time, /\| \(4\) RabbitMQ, eventlet \| 3\.00 \| 900 \/ 100 \/ 2\.5 \|  \|  \| 500 \/ 200 \/ 7\.0 \|  \| 950 \/ 90 \/ 2\.4 \| 2350 \/ 390 \/ 11\.9 \| 2 \(max 0\.7 ms\) \|  \|/);
   assert.match(time, /\| \(5\) bridge, same daemon, eventlet \| 1\.00 \| 180 \/ 5 \/ 1\.0 \|  \| 400 \/ 10 \/ 2\.3 \|/);
   assert.match(time, /\| \(6\) CPU hog: RabbitMQ, threading \|/);
+});
+
+test("the daemons' GC pauses are read from real --trace-gc output", () => {
+  // A Node process that makes young garbage, traced as the bench daemons are.
+  const script = 'let keep = []; for (let i = 0; i < 3e5; i++) { keep.push({ i, s: "x".repeat(64) }); if (keep.length > 1000) keep = []; }';
+  const out = execFileSync(process.execPath, ['--trace-gc', '-e', script], { encoding: 'utf8' });
+  const pauses = parseTraceGc(out);
+  assert.ok(pauses.length > 0, `no collection parsed from:\n${out.slice(0, 500)}`);
+  assert.equal(pauses.length, out.split('\n').filter((l) => / ms: (Scavenge|Mark-Compact|Minor Mark-Sweep)/.test(l)).length);
+  assert.ok(pauses.some((p) => p.scavenge));
+  for (const p of pauses) assert.ok(Number.isFinite(p.ms) && p.ms >= 0);
+
+  const line = (kind: string, ms: string) => `[7:0x1]   31 ms: ${kind} 11.4 (16.2) -> 9.8 (16.2) MB, ${ms} / 0.00 ms  (average mu = 1.000, current mu = 1.000) task;`;
+  const text = [line('Scavenge', '0.51'), 'a log line', line('Mark-Compact (reduce)', '7.25'), line('Scavenge', '0.20'), line('Scavenge', '1.50')].join('\n');
+  assert.deepEqual(parseTraceGc(text).map((p) => p.ms), [0.51, 7.25, 0.2, 1.5]);
+  assert.deepEqual(summarizeGcPauses(parseTraceGc(text)), { count: 4, scavenges: 3, total_ms: 9.5, p50_ms: 1.5, p90_ms: 7.25, max_ms: 7.25 });
+  assert.equal(summarizeGcPauses([]), null);
+  // From a point in the process's life on: the line's time stamp (31 ms) is before 32 ms.
+  assert.deepEqual(parseTraceGc(text, 32), []);
+  assert.equal(parseTraceGc(text, 31).length, 4);
 });
