@@ -6,7 +6,7 @@
  *    the first scrape);
  *  - the gauges and the call histogram of state-metrics.ts;
  *  - Node process metrics under prom-client's default names (RSS, CPU, fds,
- *    event-loop lag, heap), prefixed `nova_zmq_bridge_`, when asked for
+ *    event-loop lag, heap, GC pauses), prefixed `nova_zmq_bridge_`, when asked for
  *    (process-metrics.ts says why they are not prom-client's own).
  * Only prom-client's Registry (the text format) is loaded: its package
  * index also loads the default-metrics code and @opentelemetry/api, ~12 MiB
@@ -63,7 +63,7 @@ export function counterMetricHelp(metric: string): string {
 }
 
 export interface MetricsExporterOptions {
-  /** Add the Node process metrics (default false: the event-loop delay sampling is a timer; the daemon asks for them when it serves HTTP). */
+  /** Add the Node process metrics (default false: the event-loop delay sampling is a timer, GC pauses an observer; the daemon asks for them when it serves HTTP). */
   processMetrics?: boolean;
 }
 
@@ -103,7 +103,7 @@ export class MetricsExporter {
     }
   }
 
-  /** Start sampling what needs it (the event-loop delay); the daemon calls it when it starts serving HTTP. */
+  /** Start sampling what needs it (the event-loop delay, GC pauses); the daemon calls it when it starts serving HTTP. */
   start(): void {
     this.process?.start();
   }

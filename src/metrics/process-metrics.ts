@@ -10,9 +10,18 @@
  * (perf_hooks.monitorEventLoopDelay), reset at each scrape as prom-client
  * does; it runs only between {@link ProcessMetrics.start} and
  * {@link ProcessMetrics.stop}.
+ *
+ * Garbage-collection pauses are observed the same way (a PerformanceObserver
+ * of `gc` entries, between start and stop) into
+ * `nova_zmq_bridge_nodejs_gc_duration_seconds{kind}`, prom-client's
+ * `nodejs_gc_duration_seconds` with its default buckets: the CLI's small
+ * young generation (DEFAULT_V8_FLAGS in cli.ts) means a scavenge every ~150
+ * calls, and their pauses show in the call latency's tail.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram, type NodeGCPerformanceDetail, type PerformanceEntry } from 'node:perf_hooks';
+import { Histogram } from './histogram';
+import { histogramSamples } from './histogram-text';
 import { METRIC_PREFIX } from './prometheus-map';
 import type { MetricType, Sample } from './snapshot-metric';
 
@@ -21,6 +30,18 @@ export const DEFAULT_EVENT_LOOP_RESOLUTION_MS = 20;
 
 const NS_PER_S = 1e9;
 const US_PER_S = 1e6;
+const MS_PER_S = 1e3;
+
+/** prom-client's `DEFAULT_GC_DURATION_BUCKETS` (lib/metrics/gc.js), upper bounds in seconds; +Inf is implied. */
+export const GC_DURATION_BUCKETS_S: readonly number[] = [0.001, 0.01, 0.1, 1, 2, 5];
+
+/** The `kind` label of a GC entry's `detail.kind`, as prom-client names them. */
+export const GC_KINDS: ReadonlyMap<number, string> = new Map([
+  [perfConstants.NODE_PERFORMANCE_GC_MINOR, 'minor'],
+  [perfConstants.NODE_PERFORMANCE_GC_MAJOR, 'major'],
+  [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL, 'incremental'],
+  [perfConstants.NODE_PERFORMANCE_GC_WEAKCB, 'weakcb'],
+]);
 
 export interface ProcessMetricDecl {
   readonly name: string;
@@ -56,20 +77,41 @@ const one = (value: number, labels: Record<string, string> = {}): Sample[] => (N
 
 export class ProcessMetrics {
   private eld: IntervalHistogram | null = null;
+  private gcObserver: PerformanceObserver | null = null;
+  /** GC pauses in seconds by kind; every kind exported from 0. */
+  private readonly gc = new Histogram<{ kind: string }>({ bounds: GC_DURATION_BUCKETS_S });
   private readonly maxFds = maxFds();
   /** Unix time the process started, in seconds. */
   private readonly startTime = Date.now() / 1000 - process.uptime();
 
-  /** Start sampling the event-loop delay. */
+  constructor() {
+    for (const kind of GC_KINDS.values()) this.gc.touch({ kind });
+  }
+
+  /** Start sampling the event-loop delay and observing GC pauses. */
   start(): void {
     if (this.eld) return;
     this.eld = monitorEventLoopDelay({ resolution: DEFAULT_EVENT_LOOP_RESOLUTION_MS });
     this.eld.enable();
+    this.gcObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) this.observeGc(e);
+    });
+    this.gcObserver.observe({ entryTypes: ['gc'] });
   }
 
   stop(): void {
     this.eld?.disable();
     this.eld = null;
+    this.gcObserver?.disconnect();
+    this.gcObserver = null;
+  }
+
+  /** One `gc` entry (Node delivers them in batches); a kind outside {@link GC_KINDS} is not counted. */
+  private observeGc(e: PerformanceEntry): void {
+    // Node 20's typings leave `detail` off PerformanceEntry; a gc entry has one (kind, flags).
+    const detail = (e as PerformanceEntry & { detail?: NodeGCPerformanceDetail }).detail;
+    const kind = detail ? GC_KINDS.get(detail.kind) : undefined;
+    if (kind !== undefined) this.gc.observe({ kind }, e.duration / MS_PER_S);
   }
 
   /** Every process metric, read when scraped. */
@@ -131,6 +173,12 @@ export class ProcessMetrics {
           this.eld?.reset();
           return out;
         },
+      },
+      {
+        name: `${p}nodejs_gc_duration_seconds`,
+        type: 'histogram',
+        help: 'Garbage collection duration by kind, one of major, minor, incremental or weakcb.',
+        read: () => histogramSamples(`${p}nodejs_gc_duration_seconds`, {}, this.gc),
       },
       {
         name: `${p}nodejs_version_info`,
