@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { arrayElements, isJsonText, objectMembers, pyJsonString, stringAt, textAt, wholeValue, type Span } from '../src/wire/json-raw';
+import { arrayElements, isJsonText, objectMembers, pyJsonString, scanValue, stringAt, textAt, wholeValue, type Span } from '../src/wire/json-raw';
 
 test('accepts what Python json.dumps writes, NaN and Infinity included', () => {
   for (const t of [
@@ -78,6 +78,32 @@ test('spans read through the scan index equal those of a fresh scan', () => {
   const args = objectMembers(text, indexed).get('args')!;
   const msg = objectMembers(text, args).get('msg')!;
   assert.equal(stringAt(text, arrayElements(text, msg)[0]!), '{"ctx": 1}');
+});
+
+test('one scan notes every container once; reading deeper adds none and finds each end', () => {
+  const text = '[{"a": [1, [2, {"b": {}}]], "c": {"d": []}}, [], "[not {a container}"]';
+  const whole = wholeValue(text);
+  const index = whole.index!;
+  // Containers: the outer array, the object, [1, ...], [2, ...], {"b"...}, {}, {"d"...}, [] (d), [] (second element).
+  assert.equal(index.size, 9);
+  const before = index.size;
+  const spans: string[] = [];
+  walk(text, whole, spans);
+  assert.equal(index.size, before, 'the readers found every container in the index');
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c !== '[' && c !== '{') continue;
+    const end = index.endOf(i);
+    if (i > text.indexOf('"[not')) {
+      assert.equal(end, undefined, `offset ${i} is inside a string`);
+      continue;
+    }
+    // Each end is where a fresh scan of that value ends.
+    assert.equal(end, scanValue(text, i), `container at offset ${i}`);
+  }
+  // A start below the last one noted is not noted (the starts stay ascending).
+  assert.equal(index.open(0), -1);
+  assert.equal(index.size, before);
 });
 
 test('object keys with escapes are decoded, plain ones taken as they are', () => {

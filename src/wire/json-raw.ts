@@ -7,13 +7,63 @@
  */
 
 /**
- * Ends of the containers (objects, arrays) found by one scan of a text:
- * start offset -> end offset. Spans carry it so that reading deeper into a
- * value already scanned (an envelope's `args`, then its `msg`...) skips the
- * containers instead of scanning them again: one pass over the text,
- * however deep the reader goes.
+ * Ends of the containers (objects, arrays) found by one scan of a text.
+ * Spans carry it so that reading deeper into a value already scanned (an
+ * envelope's `args`, then its `msg`...) skips the containers instead of
+ * scanning them again: one pass over the text, however deep the reader goes.
+ *
+ * Containers are noted in the order the scan enters them, so their starts
+ * ascend and a look-up is a binary search over two arrays of small integers.
+ * (It was a Map: its hash table, grown and rebuilt several times for every
+ * message, was a fifth of the young garbage of a daemon receiving calls,
+ * and that garbage sets how often V8 stops the daemon to collect it.)
  */
-export type ScanIndex = Map<number, number>;
+export class ScanIndex {
+  private readonly starts: number[] = [];
+  /** End offset of each container, -1 while it is being scanned. */
+  private readonly ends: number[] = [];
+
+  /**
+   * Note a container starting at `start`; returns the slot that
+   * {@link close} fills. A start below the last one noted (a container
+   * outside what the first scan went through: not met by the readers) is
+   * not noted, which keeps the starts ascending; its slot is -1.
+   */
+  open(start: number): number {
+    const n = this.starts.length;
+    if (n > 0 && start <= this.starts[n - 1]!) return -1;
+    this.starts.push(start);
+    this.ends.push(-1);
+    return n;
+  }
+
+  close(slot: number, end: number): void {
+    if (slot >= 0) this.ends[slot] = end;
+  }
+
+  /** End of the container starting at `start`, if this scan went through it. */
+  endOf(start: number): number | undefined {
+    const starts = this.starts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = starts[mid]!;
+      if (v === start) {
+        const end = this.ends[mid]!;
+        return end >= 0 ? end : undefined;
+      }
+      if (v < start) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  }
+
+  /** Containers noted. */
+  get size(): number {
+    return this.starts.length;
+  }
+}
 
 /** Where a JSON value sits inside a text: `text.slice(start, end)` is the value. */
 export interface Span {
@@ -120,10 +170,12 @@ export function scanValue(text: string, pos: number, depth = 0, index?: ScanInde
   const c = text.charCodeAt(pos);
   if (c === 0x22) return scanString(text, pos);
   if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-    const known = index?.get(pos);
+    if (index === undefined) return c === 0x7b ? scanObject(text, pos, depth, undefined) : scanArray(text, pos, depth, undefined);
+    const known = index.endOf(pos);
     if (known !== undefined) return known;
+    const slot = index.open(pos);
     const end = c === 0x7b ? scanObject(text, pos, depth, index) : scanArray(text, pos, depth, index);
-    index?.set(pos, end);
+    index.close(slot, end);
     return end;
   }
   switch (c) {
@@ -183,7 +235,7 @@ function scanArray(text: string, pos: number, depth: number, index: ScanIndex | 
 /** Span of the single JSON value making up `text` (surrounding whitespace allowed). */
 export function wholeValue(text: string): Span {
   const start = skipWs(text, 0);
-  const index: ScanIndex = new Map();
+  const index = new ScanIndex();
   const end = scanValue(text, start, 0, index);
   if (skipWs(text, end) !== text.length) throw new RawJsonError('trailing data', end);
   return { start, end, index };
