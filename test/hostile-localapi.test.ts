@@ -12,14 +12,14 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import * as zmq from 'zeromq';
 import { Daemon } from '../src/daemon';
-import { createLogger, silentLogger, type Logger } from '../src/log';
+import { silentLogger, type Logger } from '../src/log';
 import { ALL_COUNTER_NAMES } from '../src/metrics/catalogue';
 import { MAX_CALL_TIMEOUT_S } from '../src/localapi/protocol';
 import type { BridgeConfig } from '../src/config/types';
 import { ManualClock } from './support/manual-clock';
+import { captureLog, type LogCapture } from './support/log-capture';
 import { makeIpcDir, removeDir, testConfigOnFreePort, type ConfigOverrides } from './support/config';
 import { waitFor } from './support/wait';
 import { LocalApiClient, LocalApiError, type Delivery, type Frame } from './support/localapi-client';
@@ -27,27 +27,6 @@ import { LocalApiClient, LocalApiError, type Delivery, type Frame } from './supp
 const KIB = 1024;
 const MIB = 1024 * KIB;
 const CTX = '{}';
-
-/** JSON lines written by a logger. */
-function capture(): { log: Logger; lines: () => Record<string, unknown>[]; bytes: () => number } {
-  const out: string[] = [];
-  const dest = new Writable({
-    write(chunk, _enc, cb) {
-      out.push(chunk.toString());
-      cb();
-    },
-  });
-  return {
-    log: createLogger({ level: 'info', destination: dest }),
-    lines: () =>
-      out
-        .join('')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-    bytes: () => out.reduce((n, s) => n + s.length, 0),
-  };
-}
 
 /** A frame header declaring `n` bytes. */
 function header(n: number): Buffer {
@@ -195,9 +174,9 @@ describe('local API: bytes buffered for all connections (local_buffer_bytes)', (
 
 describe('local API: hostile requests', () => {
   let h: Host;
-  let cap: ReturnType<typeof capture>;
+  let cap: LogCapture;
   before(async () => {
-    cap = capture();
+    cap = captureLog();
     h = await host({}, { log: cap.log });
   });
   after(() => h.close());
@@ -326,7 +305,7 @@ describe('local API: a connection that broke the protocol but stays open', () =>
 
 describe('local API host: messages a shim cannot read', () => {
   test('they are counted, warned about once per interval, and the legacy outlet nobody reads keeps at most its byte budget', async () => {
-    const cap = capture();
+    const cap = captureLog();
     const h = await host({ bridge: { topicQueueBytes: 1 * MIB } }, { log: cap.log });
     const push = new zmq.Push({ linger: 0 });
     try {

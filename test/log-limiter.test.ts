@@ -5,10 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
-import { createLogger } from '../src/log';
 import { LogLimiter, OTHER_PEERS, SUPPRESSED } from '../src/util/log-limiter';
 import { ManualClock } from './support/manual-clock';
+import { captureLog } from './support/log-capture';
 
 test('one event per reason and peer per interval is admitted; the next admitted one says how many were suppressed', () => {
   const clock = new ManualClock();
@@ -45,21 +44,13 @@ test('keys stay bounded: past maxKeys new peers share one key per reason, and st
 
 test('log() writes the admitted lines with suppressed counts and skips the rest', () => {
   const clock = new ManualClock();
-  const out: string[] = [];
-  const log = createLogger({
-    level: 'info',
-    destination: new Writable({
-      write(c, _e, cb) {
-        out.push(c.toString());
-        cb();
-      },
-    }),
-  });
+  const cap = captureLog();
+  const log = cap.log;
   const l = new LogLimiter({ clock, intervalMs: 5_000 });
   for (let i = 0; i < 50; i++) l.warn(log, 'bad_envelope', 'compute', { i }, 'unreadable');
   clock.advance(5_000);
   assert.equal(l.warn(log, 'bad_envelope', 'compute', { i: 50 }, 'unreadable'), true);
-  const lines = out.join('').trim().split('\n').map((x) => JSON.parse(x) as Record<string, unknown>);
+  const lines = cap.lines();
   assert.equal(lines.length, 2);
   assert.equal(lines[0]!.i, 0);
   assert.equal(lines[0]!.suppressed, undefined);

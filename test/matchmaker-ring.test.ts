@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { RingMatchmaker } from '../src/matchmaker/ring';
 import { FanoutRingMatchmaker } from '../src/matchmaker/fanout-ring';
-import { parseRing, loadRingFile } from '../src/matchmaker/ring-file';
+import { loadRingFile } from '../src/matchmaker/ring-file';
 import { RingFileError } from '../src/matchmaker/errors';
 import { Counters } from '../src/metrics/counters';
 import { silentLogger } from '../src/log';
@@ -14,21 +14,10 @@ import { waitFor } from './support/wait';
 import { createMatchmaker } from '../src/matchmaker/factory';
 import { ManualClock } from './support/manual-clock';
 import { testConfig } from './support/config';
+import { ringProblem } from './support/ring-file';
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'nzb-mmring-'));
-}
-
-function ringProblem(text: string): string {
-  try {
-    parseRing('/x/ring.json', text);
-  } catch (err) {
-    assert.ok(err instanceof RingFileError);
-    assert.equal(err.code, 'MATCHMAKER_RING_INVALID');
-    assert.match(err.message, /\/x\/ring\.json/);
-    return err.problem;
-  }
-  return 'accepted';
 }
 
 test('ring file validation names each problem', () => {

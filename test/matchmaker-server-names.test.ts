@@ -15,8 +15,6 @@ import { BrokerMatchmaker } from '../src/matchmaker/broker';
 import { RingMatchmaker } from '../src/matchmaker/ring';
 import { LocalMatchmaker } from '../src/matchmaker/local';
 import { StubMatchmaker } from '../src/matchmaker/stub';
-import { parseRing } from '../src/matchmaker/ring-file';
-import { RingFileError } from '../src/matchmaker/errors';
 import { BrokerRole } from '../src/broker/broker-role';
 import { Counters } from '../src/metrics/counters';
 import { silentLogger } from '../src/log';
@@ -24,6 +22,7 @@ import { RedisServer } from './support/redis';
 import { freeTcpPorts } from './support/ports';
 import { waitFor } from './support/wait';
 import { ManualClock } from './support/manual-clock';
+import { ringProblem } from './support/ring-file';
 
 const cleanups: (() => unknown)[] = [];
 let redis: RedisServer;
@@ -147,21 +146,12 @@ test('ring: the "zmq_bridge.servers" map names the hosts of server names, for ev
 });
 
 test('ring file: a bad server map is refused with its own reason', () => {
-  const problem = (text: string) => {
-    try {
-      parseRing('/x/ring.json', text);
-      return 'accepted';
-    } catch (err) {
-      assert.ok(err instanceof RingFileError);
-      return err.problem;
-    }
-  };
-  assert.equal(problem('{"zmq_bridge.servers": ["h1"]}'), 'servers_not_object');
-  assert.equal(problem('{"zmq_bridge.servers": {"a": []}}'), 'server_hosts_invalid');
-  assert.equal(problem('{"zmq_bridge.servers": {"a": [7]}}'), 'server_hosts_invalid');
-  assert.equal(problem('{"zmq_bridge.servers": {"": "h1"}}'), 'server_hosts_invalid');
-  assert.equal(problem('{"zmq_bridge.servers": {"a": "h1", "b": ["h2", "h3"]}}'), 'accepted');
-  assert.equal(problem('{"other.key": {"a": "h1"}}'), 'topic_with_dot');
+  assert.equal(ringProblem('{"zmq_bridge.servers": ["h1"]}'), 'servers_not_object');
+  assert.equal(ringProblem('{"zmq_bridge.servers": {"a": []}}'), 'server_hosts_invalid');
+  assert.equal(ringProblem('{"zmq_bridge.servers": {"a": [7]}}'), 'server_hosts_invalid');
+  assert.equal(ringProblem('{"zmq_bridge.servers": {"": "h1"}}'), 'server_hosts_invalid');
+  assert.equal(ringProblem('{"zmq_bridge.servers": {"a": "h1", "b": ["h2", "h3"]}}'), 'accepted');
+  assert.equal(ringProblem('{"other.key": {"a": "h1"}}'), 'topic_with_dot');
 });
 
 test('local and stub matchmakers know no server names', async () => {

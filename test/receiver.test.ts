@@ -3,67 +3,23 @@
  * legacy-style ipc consumers (PULL, SUB) out. Holds (fanout, reply) are
  * driven by a manual clock where a test waits one out.
  */
-import { test, describe, beforeEach, afterEach } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as zmq from 'zeromq';
-import { Receiver, type RefusalProblem } from '../src/receiver/receiver';
+import type { RefusalProblem } from '../src/receiver/receiver';
 import type { InboundMessage, LocalSink } from '../src/receiver/sink';
-import type { Clock } from '../src/time/clock';
 import { ManualClock } from './support/manual-clock';
-import { Counters } from '../src/metrics/counters';
-import { silentLogger } from '../src/log';
-import { ipcEndpoint, ipcPath } from '../src/wire/endpoints';
+import { ipcPath } from '../src/wire/endpoints';
 import { loadVectors } from './support/vectors';
-import { makeIpcDir, removeDir, testConfig } from './support/config';
+import { receiverHarness } from './support/receiver-harness';
 import { frames, receiveWithin, receivesWithin, waitFor, waitForFile } from './support/zmq-helpers';
-import type { BridgeConfig } from '../src/config/types';
 
 describe('receiver', () => {
-  let ipcDir: string;
-  let cfg: BridgeConfig;
-  let counters: Counters;
-  let receiver: Receiver;
-  let push: zmq.Push;
-  const consumers: zmq.Socket[] = [];
-
-  async function startReceiver(over: Parameters<typeof testConfig>[0] = {}, clock?: Clock): Promise<void> {
-    cfg = testConfig({ ipcDir, ...over });
-    counters = new Counters();
-    receiver = new Receiver({ config: cfg, log: silentLogger(), counters, clock });
-    await receiver.start();
-    push = new zmq.Push({ linger: 0 });
-    push.connect(`tcp://127.0.0.1:${cfg.port}`);
-  }
-
-  function pull(topic: string): zmq.Pull {
-    const s = new zmq.Pull({ linger: 0 });
-    s.connect(ipcEndpoint(ipcDir, topic));
-    consumers.push(s);
-    return s;
-  }
-
-  function sub(topic: string, prefix = ''): zmq.Subscriber {
-    const s = new zmq.Subscriber({ linger: 0 });
-    s.connect(ipcEndpoint(ipcDir, topic));
-    s.subscribe(prefix);
-    consumers.push(s);
-    return s;
-  }
-
-  beforeEach(() => {
-    ipcDir = makeIpcDir();
-  });
-
-  afterEach(async () => {
-    for (const c of consumers.splice(0)) c.close();
-    push?.close();
-    await receiver?.stop(0);
-    removeDir(ipcDir);
-  });
+  const rx = receiverHarness();
 
   test('forwards every direct capture unchanged (all frames) to the PUSH ipc socket of its topic', async () => {
-    await startReceiver();
+    await rx.start();
     const direct = loadVectors()
       .flatMap((v) => v.messages)
       .filter((m) => m.source.startsWith('tcp:'))
@@ -76,30 +32,30 @@ describe('receiver', () => {
     const byTopic = new Map<string, zmq.Pull>();
     for (const m of direct) {
       const topic = m.frames[1]!.toString();
-      if (!byTopic.has(topic)) byTopic.set(topic, pull(topic));
-      await push.send(m.frames);
+      if (!byTopic.has(topic)) byTopic.set(topic, rx.pull(topic));
+      await rx.push.send(m.frames);
       const got = await receiveWithin(byTopic.get(topic)!);
       assert.deepEqual(got, m.frames);
     }
-    assert.equal(counters.get('receiver.forwarded'), direct.length);
-    assert.equal(counters.get('receiver.received'), direct.length);
+    assert.equal(rx.counters.get('receiver.forwarded'), direct.length);
+    assert.equal(rx.counters.get('receiver.received'), direct.length);
   });
 
   test('fanout reaches every subscriber, including messages sent before they joined (hold)', async () => {
-    await startReceiver({ bridge: { fanoutHoldSeconds: 10 } });
+    await rx.start({ bridge: { fanoutHoldSeconds: 10 } });
     const cast = loadVectors().find((v) => v.file === 'local/cast_fanout.json')!;
     const msg = cast.messages.find((m) => m.source.startsWith('tcp:'))!;
     const topic = msg.frames[1]!.toString();
     assert.equal(topic, 'fanout~anchor.localhost');
-    await push.send(msg.frames);
-    await waitForFile(ipcPath(ipcDir, topic));
-    const subs = [sub(topic), sub(topic), sub(topic)];
+    await rx.push.send(msg.frames);
+    await waitForFile(ipcPath(rx.ipcDir, topic));
+    const subs = [rx.sub(topic), rx.sub(topic), rx.sub(topic)];
     // The first subscriber releases the held message; wait until every one is connected before the next.
     const first = await receiveWithin(subs[0]!);
     assert.deepEqual(first, msg.frames);
     await new Promise((r) => setTimeout(r, 200));
     const second = frames('0', 'fanout~anchor.otherhost', 'cast', '["{}", {"method": "x", "args": {}}]');
-    await push.send(second);
+    await rx.push.send(second);
     for (const s of subs) {
       let got = await receiveWithin(s);
       if (s !== subs[0] && got[1]!.toString() === topic) got = await receiveWithin(s);
@@ -109,64 +65,64 @@ describe('receiver', () => {
 
   test('a reply reaches only the subscriber of its msg_id, and a late subscriber still gets it', async () => {
     const clock = new ManualClock();
-    await startReceiver({}, clock);
+    await rx.start({}, { clock });
     const call = loadVectors().find((v) => v.file === 'local/call.json')!;
     const reply = call.messages.filter((m) => m.source.startsWith('tcp:'))[1]!;
     const topic = reply.frames[1]!.toString();
     assert.equal(topic, 'zmq_replies.localhost');
     const msgId = reply.frames[0]!.toString();
     // Send before anyone subscribes: the receiver holds it.
-    await push.send(reply.frames);
-    await waitForFile(ipcPath(ipcDir, topic));
+    await rx.push.send(reply.frames);
+    await waitForFile(ipcPath(rx.ipcDir, topic));
     await new Promise((r) => setTimeout(r, 100));
     // The caller's subscription comes 1 ms before the reply hold would orphan the reply.
-    clock.advance(cfg.bridge.replyHoldSeconds * 1000 - 1);
-    const other = sub(topic, 'f'.repeat(32));
-    const caller = sub(topic, msgId);
+    clock.advance(rx.cfg.bridge.replyHoldSeconds * 1000 - 1);
+    const other = rx.sub(topic, 'f'.repeat(32));
+    const caller = rx.sub(topic, msgId);
     assert.deepEqual(await receiveWithin(caller), reply.frames);
     assert.equal(await receivesWithin(other, 300), null);
-    assert.equal(counters.get('replies.orphaned'), 0);
+    assert.equal(rx.counters.get('replies.orphaned'), 0);
   });
 
   test('a reply nobody subscribes to is orphaned when the hold ends, counted', async () => {
     const clock = new ManualClock();
-    await startReceiver({ bridge: { replyHoldSeconds: 0.2 } }, clock);
-    await push.send(frames('a'.repeat(32), 'zmq_replies.localhost', 'cast', '["{}", {}]'));
+    await rx.start({ bridge: { replyHoldSeconds: 0.2 } }, { clock });
+    await rx.push.send(frames('a'.repeat(32), 'zmq_replies.localhost', 'cast', '["{}", {}]'));
     // The reply is held as soon as the receiver has it.
-    await waitFor(() => counters.get('receiver.received') === 1, 5000, 'the reply to be received');
+    await waitFor(() => rx.counters.get('receiver.received') === 1, 5000, 'the reply to be received');
     clock.advance(199);
-    assert.equal(counters.get('replies.orphaned'), 0, 'still held within the hold');
+    assert.equal(rx.counters.get('replies.orphaned'), 0, 'still held within the hold');
     clock.advance(1);
-    assert.equal(counters.get('replies.orphaned'), 1);
-    const late = sub('zmq_replies.localhost', 'a'.repeat(32));
+    assert.equal(rx.counters.get('replies.orphaned'), 1);
+    const late = rx.sub('zmq_replies.localhost', 'a'.repeat(32));
     assert.equal(await receivesWithin(late, 300), null);
   });
 
   test('a fanout nobody subscribes to within the hold leaves unheard (counted); later ones reach a late subscriber', async () => {
     const clock = new ManualClock();
-    await startReceiver({ bridge: { fanoutHoldSeconds: 10 } }, clock);
+    await rx.start({ bridge: { fanoutHoldSeconds: 10 } }, { clock });
     const topic = 'fanout~t.localhost';
     // Timers already armed (the outlets' idle sweep).
     const before = clock.pending;
-    receiver.dispatch(frames('0', topic, 'cast', 'early'));
-    await waitForFile(ipcPath(ipcDir, topic));
+    rx.receiver.dispatch(frames('0', topic, 'cast', 'early'));
+    await waitForFile(ipcPath(rx.ipcDir, topic));
     // Bound, the outlet finds no subscriber and arms its hold timer.
     await waitFor(() => clock.pending === before + 1, 5000, 'the fanout hold timer');
     clock.advance(9_999);
-    assert.equal(counters.get('receiver.fanout.unheard'), 0, 'held within the hold');
+    assert.equal(rx.counters.get('receiver.fanout.unheard'), 0, 'held within the hold');
     clock.advance(1);
-    assert.equal(counters.get('receiver.fanout.unheard'), 1);
-    await waitFor(() => counters.get('receiver.forwarded') === 1, 5000, 'the unheard fanout to leave');
-    const s = sub(topic);
+    assert.equal(rx.counters.get('receiver.fanout.unheard'), 1);
+    await waitFor(() => rx.counters.get('receiver.forwarded') === 1, 5000, 'the unheard fanout to leave');
+    const s = rx.sub(topic);
     await new Promise((r) => setTimeout(r, 200));
-    receiver.dispatch(frames('0', topic, 'cast', 'later'));
+    rx.receiver.dispatch(frames('0', topic, 'cast', 'later'));
     assert.equal((await receiveWithin(s))[3]!.toString(), 'later', 'the early fanout was not kept for late subscribers');
   });
 
   test('hostile and broken input is refused and counted; the next good message is forwarded', async () => {
-    await startReceiver();
+    await rx.start();
     const good = frames('0', 'anchor.localhost', 'cast', '["{}", {"method": "m", "args": {}}]');
-    const consumer = pull('anchor.localhost');
+    const consumer = rx.pull('anchor.localhost');
     const cases: [RefusalProblem, Buffer[]][] = [
       ['too_few_frames', frames('0')],
       ['too_few_frames', frames('0', 'anchor.localhost')],
@@ -180,99 +136,99 @@ describe('receiver', () => {
       ['unknown_style', frames('0', 'anchor.localhost', 'pickle', '[]')],
     ];
     for (const [problem, msg] of cases) {
-      const before = counters.get(`receiver.refused.${problem}`);
-      await push.send(msg);
-      await push.send(good);
+      const before = rx.counters.get(`receiver.refused.${problem}`);
+      await rx.push.send(msg);
+      await rx.push.send(good);
       assert.deepEqual(await receiveWithin(consumer), good, `good message after ${problem}`);
-      assert.equal(counters.get(`receiver.refused.${problem}`), before + 1, problem);
+      assert.equal(rx.counters.get(`receiver.refused.${problem}`), before + 1, problem);
     }
-    assert.equal(counters.get('receiver.forwarded'), cases.length);
-    assert.ok(!existsSync(ipcPath(ipcDir, 'a..b')));
+    assert.equal(rx.counters.get('receiver.forwarded'), cases.length);
+    assert.ok(!existsSync(ipcPath(rx.ipcDir, 'a..b')));
   });
 
   test('a topic without a consumer neither blocks other topics nor exceeds its backlog', async () => {
-    await startReceiver({ topicBacklog: 2 });
+    await rx.start({ topicBacklog: 2 });
     const stuckTopic = 'nobody.localhost';
-    receiver.dispatch(frames('0', stuckTopic, 'cast', 'm0'));
-    await waitForFile(ipcPath(ipcDir, stuckTopic));
+    rx.receiver.dispatch(frames('0', stuckTopic, 'cast', 'm0'));
+    await waitForFile(ipcPath(rx.ipcDir, stuckTopic));
     await new Promise((r) => setTimeout(r, 50));
-    for (let i = 1; i < 5; i++) receiver.dispatch(frames('0', stuckTopic, 'cast', `m${i}`));
+    for (let i = 1; i < 5; i++) rx.receiver.dispatch(frames('0', stuckTopic, 'cast', `m${i}`));
     // m0 is in flight, m1 and m2 fill the backlog of 2, m3 and m4 are dropped.
-    assert.equal(counters.get('receiver.dropped.backlog'), 2);
-    const live = pull('live.localhost');
-    await push.send(frames('0', 'live.localhost', 'cast', 'x'));
+    assert.equal(rx.counters.get('receiver.dropped.backlog'), 2);
+    const live = rx.pull('live.localhost');
+    await rx.push.send(frames('0', 'live.localhost', 'cast', 'x'));
     assert.equal((await receiveWithin(live))[3]!.toString(), 'x');
-    const late = pull(stuckTopic);
+    const late = rx.pull(stuckTopic);
     const got: string[] = [];
     for (let i = 0; i < 3; i++) got.push((await receiveWithin(late))[3]!.toString());
     assert.deepEqual(got, ['m0', 'm1', 'm2']);
   });
 
   test('router stages are asked in their fixed order, whatever the plug order; a claimed message is not forwarded, except fanout', async () => {
-    await startReceiver();
+    await rx.start();
     const seen: string[] = [];
     const first: LocalSink = { name: 'first', offer: (m: InboundMessage) => (seen.push(`first:${m.topic}:${m.msgId}`), m.topic.startsWith('fanout~') || m.topic === 'mine.localhost') };
     const second: LocalSink = { name: 'second', offer: (m: InboundMessage) => (seen.push(`second:${m.topic}`), false) };
     // Plugged while the receiver runs, listeners before replies: the router still asks replies first.
-    receiver.router.use('listeners', second);
-    receiver.router.use('replies', first);
-    assert.deepEqual(receiver.router.pluggedStages(), ['replies', 'listeners', 'outlets']);
-    const mine = pull('mine.localhost');
-    const theirs = pull('theirs.localhost');
-    const fan = sub('fanout~t.localhost');
+    rx.receiver.router.use('listeners', second);
+    rx.receiver.router.use('replies', first);
+    assert.deepEqual(rx.receiver.router.pluggedStages(), ['replies', 'listeners', 'outlets']);
+    const mine = rx.pull('mine.localhost');
+    const theirs = rx.pull('theirs.localhost');
+    const fan = rx.sub('fanout~t.localhost');
     await new Promise((r) => setTimeout(r, 100));
-    receiver.dispatch(frames('0', 'mine.localhost', 'cast', 'a'));
-    await push.send(frames('0', 'theirs.localhost', 'cast', 'b'));
+    rx.receiver.dispatch(frames('0', 'mine.localhost', 'cast', 'a'));
+    await rx.push.send(frames('0', 'theirs.localhost', 'cast', 'b'));
     assert.equal((await receiveWithin(theirs))[3]!.toString(), 'b');
-    await push.send(frames('0', 'fanout~t.localhost', 'cast', 'c'));
+    await rx.push.send(frames('0', 'fanout~t.localhost', 'cast', 'c'));
     assert.equal((await receiveWithin(fan))[3]!.toString(), 'c');
     assert.equal(await receivesWithin(mine, 200), null);
     assert.deepEqual(seen, ['first:mine.localhost:0', 'first:theirs.localhost:0', 'second:theirs.localhost', 'first:fanout~t.localhost:0']);
-    assert.equal(counters.get('receiver.claimed'), 2);
+    assert.equal(rx.counters.get('receiver.claimed'), 2);
   });
 
   test('a second part for a taken stage is refused; a part that throws is counted and the message goes on', async () => {
-    await startReceiver();
+    await rx.start();
     const taken = (err: Error & { code?: string }) => err.code === 'ROUTER_STAGE_TAKEN' && /'broker' stage: broken/.test(err.message);
-    receiver.router.use('broker', {
+    rx.receiver.router.use('broker', {
       name: 'broken',
       offer: () => {
         throw new Error('a part breaking its contract');
       },
     });
-    assert.throws(() => receiver.router.use('broker', { name: 'other', offer: () => true }), taken);
-    assert.throws(() => receiver.router.use('outlets', { name: 'other', forward: () => undefined }), (err: Error & { code?: string }) => err.code === 'ROUTER_STAGE_TAKEN');
-    const consumer = pull('anchor.localhost');
-    await push.send(frames('0', 'anchor.localhost', 'cast', 'x'));
+    assert.throws(() => rx.receiver.router.use('broker', { name: 'other', offer: () => true }), taken);
+    assert.throws(() => rx.receiver.router.use('outlets', { name: 'other', forward: () => undefined }), (err: Error & { code?: string }) => err.code === 'ROUTER_STAGE_TAKEN');
+    const consumer = rx.pull('anchor.localhost');
+    await rx.push.send(frames('0', 'anchor.localhost', 'cast', 'x'));
     assert.equal((await receiveWithin(consumer))[3]!.toString(), 'x');
-    assert.equal(counters.get('receiver.sink_errors'), 1);
-    assert.equal(counters.get('receiver.claimed'), 0);
+    assert.equal(rx.counters.get('receiver.sink_errors'), 1);
+    assert.equal(rx.counters.get('receiver.claimed'), 0);
   });
 
   test('an unclaimed nzb-heartbeat is counted, never forwarded to legacy consumers', async () => {
-    await startReceiver();
+    await rx.start();
     const id = 'b'.repeat(32);
-    const caller = sub('zmq_replies.localhost', id);
-    receiver.dispatch(frames('0', 'zmq_replies.localhost', 'cast', 'warm-up'));
-    await waitForFile(ipcPath(ipcDir, 'zmq_replies.localhost'));
+    const caller = rx.sub('zmq_replies.localhost', id);
+    rx.receiver.dispatch(frames('0', 'zmq_replies.localhost', 'cast', 'warm-up'));
+    await waitForFile(ipcPath(rx.ipcDir, 'zmq_replies.localhost'));
     await new Promise((r) => setTimeout(r, 100));
-    receiver.dispatch(frames(id, 'zmq_replies.localhost', 'nzb-heartbeat', '{}'));
-    receiver.dispatch(frames(id, 'zmq_replies.localhost', 'cast', 'reply'));
+    rx.receiver.dispatch(frames(id, 'zmq_replies.localhost', 'nzb-heartbeat', '{}'));
+    rx.receiver.dispatch(frames(id, 'zmq_replies.localhost', 'cast', 'reply'));
     assert.equal((await receiveWithin(caller))[2]!.toString(), 'cast');
-    assert.equal(counters.get('receiver.heartbeat.unclaimed'), 1);
+    assert.equal(rx.counters.get('receiver.heartbeat.unclaimed'), 1);
   });
 
   test('stop removes the ipc files this receiver created and only those', async () => {
-    await startReceiver();
-    const c = pull('a.localhost');
-    await push.send(frames('0', 'a.localhost', 'cast', '1'));
+    await rx.start();
+    const c = rx.pull('a.localhost');
+    await rx.push.send(frames('0', 'a.localhost', 'cast', '1'));
     await receiveWithin(c);
-    await push.send(frames('0', 'fanout~b.localhost', 'cast', '1'));
-    await waitForFile(ipcPath(ipcDir, 'fanout~b.localhost'));
-    const files = receiver.ipcFiles().sort();
-    assert.deepEqual(files, [ipcPath(ipcDir, 'a.localhost'), ipcPath(ipcDir, 'fanout~b')].sort());
-    await receiver.stop(0);
+    await rx.push.send(frames('0', 'fanout~b.localhost', 'cast', '1'));
+    await waitForFile(ipcPath(rx.ipcDir, 'fanout~b.localhost'));
+    const files = rx.receiver.ipcFiles().sort();
+    assert.deepEqual(files, [ipcPath(rx.ipcDir, 'a.localhost'), ipcPath(rx.ipcDir, 'fanout~b')].sort());
+    await rx.receiver.stop(0);
     for (const f of files) assert.ok(!existsSync(f), `${f} removed`);
-    assert.ok(existsSync(ipcDir));
+    assert.ok(existsSync(rx.ipcDir));
   });
 });

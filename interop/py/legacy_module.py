@@ -5,24 +5,16 @@ Consumes TOPIC with impl_zmq.create_connection().create_consumer() (the old
 Folsom-Havana module API) on the daemon found in IPC_DIR. Prints JSON lines:
 ready, cast {method, note, ctxt}, sleeping {seconds}; stops when stdin closes.
 """
-import json
 import os
-import select
 import sys
-import threading
 import time
 import types
 
 from nova_zmq_bridge import impl_zmq
 
+from scriptio import emit, wait_for_stdin_close
+
 IPC_DIR, TOPIC, NAME = sys.argv[1:4]
-_out = threading.Lock()
-
-
-def emit(**event):
-    with _out:
-        sys.stdout.write(json.dumps(event) + "\n")
-        sys.stdout.flush()
 
 
 class Proxy:
@@ -50,10 +42,7 @@ def main():
     conn.create_consumer(TOPIC, Proxy(), fanout=True)
     conn.consume_in_thread()
     emit(event="ready", name=NAME, pid=os.getpid())
-    while True:
-        select.select([0], [], [])
-        if not os.read(0, 4096):
-            break
+    wait_for_stdin_close()
     conn.close()
     impl_zmq.cleanup()
     emit(event="stopped", name=NAME)

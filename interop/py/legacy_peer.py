@@ -27,16 +27,10 @@ import zmq
 sys.path.insert(0, __import__("os").path.join(__import__("os").path.dirname(
     __import__("os").path.abspath(__file__)), "..", "support"))
 import vectors  # noqa: E402
+from scriptio import emit  # noqa: E402
 
 HOST, PORT = sys.argv[1], int(sys.argv[2])
 IPC_DIR, TOPIC = (sys.argv[3], sys.argv[4]) if len(sys.argv) > 4 else (None, None)
-_out = threading.Lock()
-
-
-def emit(**event):
-    with _out:
-        sys.stdout.write(json.dumps(event) + "\n")
-        sys.stdout.flush()
 
 
 def b64(frames):

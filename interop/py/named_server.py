@@ -16,10 +16,7 @@ if EXECUTOR == "eventlet":
     import eventlet
     eventlet.monkey_patch()
 
-import json  # noqa: E402
 import os  # noqa: E402
-import select  # noqa: E402
-import threading  # noqa: E402
 import time  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -28,16 +25,10 @@ from oslo_config import cfg  # noqa: E402
 
 import hidden_errors  # noqa: E402
 import interop_errors  # noqa: E402
+from scriptio import emit, wait_for_stdin_close  # noqa: E402
 
 CONF = sys.argv[1]
 SPECS = sys.argv[3:]
-_out_lock = threading.Lock()
-
-
-def emit(**event):
-    with _out_lock:
-        sys.stdout.write(json.dumps(event) + "\n")
-        sys.stdout.flush()
 
 
 class Main:
@@ -136,11 +127,7 @@ def main():
         srv.start()
         servers.append(srv)
     emit(event="ready", pid=os.getpid())
-    # Until the test closes stdin; select() is green under eventlet.
-    while True:
-        select.select([0], [], [])
-        if not os.read(0, 4096):
-            break
+    wait_for_stdin_close()
     for srv in servers:
         srv.stop()
     for srv in servers:

@@ -4,23 +4,14 @@ usage: notify_listener.py CONF TOPIC POOL NAME   (POOL "-" = no pool)
 Prints JSON lines: {"event": "ready"}, then one {"event": "notification", ...}
 per notification (priority info/error) until stdin closes.
 """
-import json
-import os
-import select
 import sys
-import threading
 
 import oslo_messaging
 from oslo_config import cfg
 
+from scriptio import emit, serve_until_stdin_closes
+
 CONF, TOPIC, POOL, NAME = sys.argv[1:5]
-_out = threading.Lock()
-
-
-def emit(**event):
-    with _out:
-        sys.stdout.write(json.dumps(event) + "\n")
-        sys.stdout.flush()
 
 
 class Endpoint:
@@ -45,16 +36,7 @@ def main():
     listener = oslo_messaging.get_notification_listener(
         transport, [oslo_messaging.Target(topic=TOPIC)], [Endpoint()],
         executor="threading", pool=None if POOL == "-" else POOL)
-    listener.start()
-    emit(event="ready", name=NAME, pid=os.getpid())
-    while True:
-        select.select([0], [], [])
-        if not os.read(0, 4096):
-            break
-    listener.stop()
-    listener.wait()
-    transport.cleanup()
-    emit(event="stopped", name=NAME)
+    serve_until_stdin_closes(listener, transport.cleanup, name=NAME)
 
 
 if __name__ == "__main__":

@@ -13,9 +13,7 @@ notifications): that feature's result, or {"error": ...} if it failed.
 """
 import nova.monkey_patch  # noqa: F401 - as every Nova service: eventlet first
 
-import json  # noqa: E402
 import os  # noqa: E402
-import select  # noqa: E402
 import sys  # noqa: E402
 
 import oslo_messaging as messaging  # noqa: E402
@@ -28,15 +26,10 @@ from nova import objects  # noqa: E402
 from nova.objects import base as objects_base  # noqa: E402
 from nova import rpc  # noqa: E402
 
-from scriptio import describe, report_and_exit  # noqa: E402
+from scriptio import describe, emit, report_and_exit, serve_until_stdin_closes  # noqa: E402
 
 CONF = nova.conf.CONF
 ROLE, WORKDIR, WHERE, TOPIC, SERVER = sys.argv[1:6]
-
-
-def emit(**event):
-    sys.stdout.write(json.dumps(event) + "\n")
-    sys.stdout.flush()
 
 
 def write_conf():
@@ -95,16 +88,7 @@ def server():
     target = messaging.Target(topic=TOPIC, server=SERVER)
     srv = rpc.get_server(target, [Endpoint()],
                          serializer=objects_base.NovaObjectSerializer())
-    srv.start()
-    emit(event="ready", pid=os.getpid())
-    while True:
-        select.select([0], [], [])
-        if not os.read(0, 4096):
-            break
-    srv.stop()
-    srv.wait()
-    rpc.cleanup()
-    emit(event="stopped")
+    serve_until_stdin_closes(srv, rpc.cleanup)
 
 
 def heartbeats_seen():

@@ -25,18 +25,13 @@ plugin.
 """
 import nova.monkey_patch  # noqa: F401 - as every Nova service: eventlet first
 
-import json  # noqa: E402
 import os  # noqa: E402
-import select  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
+from scriptio import describe, emit, report_and_exit, wait_for_stdin_close  # noqa: E402
+
 ROLE, WORKDIR = sys.argv[1], sys.argv[2]
-
-
-def emit(**event):
-    sys.stdout.write(json.dumps(event) + "\n")
-    sys.stdout.flush()
 
 
 def db_url(name):
@@ -137,10 +132,7 @@ def serve(placement, ipc_dir, host):
         raise SystemExit("unknown role " + ROLE)
     server.start()
     emit(event="ready", host=host, binary=server.binary, pid=os.getpid())
-    while True:
-        select.select([0], [], [])
-        if not os.read(0, 4096):
-            break
+    wait_for_stdin_close()
     server.stop()
     emit(event="stopped", host=host)
 
@@ -153,8 +145,6 @@ def client(placement, ipc_dir, host, computes):
     from nova import context as nova_context
     from nova import objects
     from nova.scheduler import rpcapi as scheduler_rpcapi
-
-    from scriptio import describe
 
     ctxt = nova_context.get_admin_context()
     out = {}
@@ -195,8 +185,6 @@ def main():
         return
     placement, ipc_dir, host = sys.argv[3:6]
     if ROLE == "client":
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-        from scriptio import report_and_exit
         report_and_exit(client, placement, ipc_dir, host, sys.argv[6:])
     serve(placement, ipc_dir, host)
 

@@ -4,16 +4,15 @@ rpc_ping_enabled` there decides whether it answers oslo_rpc_server_ping.
 
 usage: ping_server.py CONF TOPIC SERVER [noping]
 `noping` forces rpc_ping_enabled off whatever the file says.
-Prints {"event": "ready"} once serving; stops when stdin closes.
+Prints {"event": "ready"} once serving; stops when stdin closes ({"event": "stopped"}).
 """
-import json
-import os
-import select
 import sys
 
 import oslo_messaging
 from oslo_config import cfg
 from oslo_messaging.rpc import dispatcher
+
+from scriptio import serve_until_stdin_closes
 
 CONF_FILE, TOPIC, SERVER = sys.argv[1:4]
 NOPING = len(sys.argv) > 4 and sys.argv[4] == "noping"
@@ -32,16 +31,7 @@ def main():
     transport = oslo_messaging.get_rpc_transport(cfg.CONF, "zmq://")
     target = oslo_messaging.Target(topic=TOPIC, server=SERVER)
     server = oslo_messaging.get_rpc_server(transport, target, [Endpoint()], executor="threading")
-    server.start()
-    sys.stdout.write(json.dumps({"event": "ready", "pid": os.getpid()}) + "\n")
-    sys.stdout.flush()
-    while True:
-        select.select([0], [], [])
-        if not os.read(0, 4096):
-            break
-    server.stop()
-    server.wait()
-    transport.cleanup()
+    serve_until_stdin_closes(server, transport.cleanup)
 
 
 if __name__ == "__main__":

@@ -7,19 +7,14 @@ strategy (a token `admin` is an admin), served by the standard library's
 WSGI server on 127.0.0.1 and a port the OS picks. Prints
 {"event": "ready", "port": N} and serves until stdin closes.
 """
-import json
 import os
-import select
 import sys
 import threading
 from wsgiref import simple_server
 
+from scriptio import emit, wait_for_stdin_close
+
 WORKDIR = sys.argv[1]
-
-
-def emit(**event):
-    sys.stdout.write(json.dumps(event) + "\n")
-    sys.stdout.flush()
 
 
 class QuietHandler(simple_server.WSGIRequestHandler):
@@ -46,10 +41,7 @@ def main():
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     emit(event="ready", port=server.server_port)
-    while True:
-        select.select([0], [], [])
-        if not os.read(0, 4096):
-            break
+    wait_for_stdin_close()
     server.shutdown()
     emit(event="stopped")
 

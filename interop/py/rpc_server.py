@@ -10,10 +10,7 @@ if EXECUTOR == "eventlet":
     import eventlet
     eventlet.monkey_patch()
 
-import json  # noqa: E402
 import os  # noqa: E402
-import select  # noqa: E402
-import threading  # noqa: E402
 import time  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -22,16 +19,10 @@ from oslo_config import cfg  # noqa: E402
 
 import hidden_errors  # noqa: E402
 import interop_errors  # noqa: E402
+from scriptio import emit, serve_until_stdin_closes  # noqa: E402
 
 CONF, TOPIC, SERVER, NAME = sys.argv[1:5]
 EXCHANGE = sys.argv[6] if len(sys.argv) > 6 else None
-_out_lock = threading.Lock()
-
-
-def emit(**event):
-    with _out_lock:
-        sys.stdout.write(json.dumps(event) + "\n")
-        sys.stdout.flush()
 
 
 class Endpoint:
@@ -74,18 +65,7 @@ def main():
     transport = oslo_messaging.get_rpc_transport(conf, "zmq://")
     target = oslo_messaging.Target(topic=TOPIC, server=SERVER, exchange=EXCHANGE)
     server = oslo_messaging.get_rpc_server(transport, target, [Endpoint()], executor=EXECUTOR)
-    server.start()
-    emit(event="ready", name=NAME, pid=os.getpid())
-    # Run until the test closes stdin; select() is green under eventlet, so
-    # waiting here never blocks the hub (a plain stdin.read() would).
-    while True:
-        select.select([0], [], [])
-        if not os.read(0, 4096):
-            break
-    server.stop()
-    server.wait()
-    transport.cleanup()
-    emit(event="stopped", name=NAME)
+    serve_until_stdin_closes(server, transport.cleanup, name=NAME)
 
 
 if __name__ == "__main__":

@@ -100,6 +100,28 @@ class LegacyTopicTest(unittest.TestCase):
         self.assertEqual(impl_zmq._context_dict(ctx), {"user_id": "u"})
 
 
+def serve_one_connection(test, serve):
+    """A unix socket at a fresh path whose first connection is handed to
+    serve(conn) in a thread, then closed. Returns the path; when the test
+    ends the thread is joined and the socket closed."""
+    path = os.path.join(tempfile.mkdtemp(prefix="nzb-"), "s.sock")
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(path)
+    srv.listen(1)
+
+    def accept():
+        c, _ = srv.accept()
+        try:
+            serve(c)
+        finally:
+            c.close()
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    test.addCleanup(srv.close)
+    test.addCleanup(t.join, 10)
+    return path
+
+
 class DaemonUnavailableTest(unittest.TestCase):
     def test_message_names_socket_and_fix(self):
         path = os.path.join(tempfile.mkdtemp(prefix="nzb-"), "nova-zmq-bridge.sock")
@@ -130,14 +152,7 @@ class DaemonUnavailableTest(unittest.TestCase):
 
     def test_connection_lost_fails_pending_request(self):
         # A unix socket that accepts, answers hello, then closes mid-request.
-        d = tempfile.mkdtemp(prefix="nzb-")
-        path = os.path.join(d, "s.sock")
-        srv = socket.socket(socket.AF_UNIX)
-        srv.bind(path)
-        srv.listen(1)
-
-        def serve():
-            c, _ = srv.accept()
+        def serve(c):
             reader = framing.FrameReader()
             frames = []
             while not frames:
@@ -145,27 +160,16 @@ class DaemonUnavailableTest(unittest.TestCase):
             c.sendall(framing.encode_frame({"op": "ok", "rid": frames[0]["rid"], "host": "h",
                                             "proto": 1, "response_timeout": 60}))
             c.recv(4096)  # the call
-            c.close()
-        t = threading.Thread(target=serve)
-        t.start()
+        path = serve_one_connection(self, serve)
         conn = LocalConnection(path, "test/0", connect_timeout=2)
         with self.assertRaises(errors.ConnectionLost):
             conn.request({"op": "call"}, 5)
-        t.join()
         conn.close()
-        srv.close()
 
     def test_pipelined_request_refusal_is_logged_not_raised(self):
         # A cast sent with request_nowait: the daemon refuses it (NO_ROUTE);
         # the caller already returned, so the refusal must reach the log.
-        d = tempfile.mkdtemp(prefix="nzb-")
-        path = os.path.join(d, "s.sock")
-        srv = socket.socket(socket.AF_UNIX)
-        srv.bind(path)
-        srv.listen(1)
-
-        def serve():
-            c, _ = srv.accept()
+        def serve(c):
             reader = framing.FrameReader()
             answered = 0
             while answered < 3:
@@ -181,9 +185,7 @@ class DaemonUnavailableTest(unittest.TestCase):
                     c.sendall(framing.encode_frame(answer))
                     answered += 1
             c.recv(4096)
-            c.close()
-        t = threading.Thread(target=serve)
-        t.start()
+        path = serve_one_connection(self, serve)
         conn = LocalConnection(path, "test/0", connect_timeout=2)
         with self.assertLogs("nova_zmq_bridge.connection", level="ERROR") as logs:
             self.assertIsNone(conn.request_nowait({"op": "cast", "target": {}, "ctx": "{}",
@@ -194,8 +196,6 @@ class DaemonUnavailableTest(unittest.TestCase):
                             for line in logs.output), logs.output)
         self.assertEqual(conn._pending, {})
         conn.close()
-        t.join()
-        srv.close()
 
     def test_reader_treats_eventlet_eof_as_a_closed_socket(self):
         # Eventlet raises EOFError (not OSError) when our own close() closes
