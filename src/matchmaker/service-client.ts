@@ -276,14 +276,24 @@ export class RegisteringClient {
   }
 
   /** Live hosts registered under the name; fails at once (typed, counted) while the service is down. */
-  async serverHosts(topic: string, server: string): Promise<string[]> {
+  serverHosts(topic: string, server: string): Promise<string[]> {
+    return this.lookUp(async () => (await this.client.request({ op: 'get_workers', topic: serverKey(topic, server) })).hosts ?? []);
+  }
+
+  /**
+   * Run a look-up through the service: at once a typed
+   * {@link MatchmakerServiceUnavailableError} while the probe finds it down
+   * (a send would only wait for its timeout), and every failure counted
+   * `matchmaker.<service>.unavailable`.
+   */
+  async lookUp<T>(ask: () => Promise<T>): Promise<T> {
     const service = this.opts.service;
     if (this.down) {
       this.opts.counters.inc(`matchmaker.${service}.unavailable`);
       throw new MatchmakerServiceUnavailableError(service, this.client.endpoint, 0, 'probe');
     }
     try {
-      return (await this.client.request({ op: 'get_workers', topic: serverKey(topic, server) })).hosts ?? [];
+      return await ask();
     } catch (err) {
       this.opts.counters.inc(`matchmaker.${service}.unavailable`);
       throw err;
