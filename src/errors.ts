@@ -51,7 +51,11 @@ export interface BoundSocket {
  * owner's errors.ts names its socket in a subclass.
  */
 export abstract class SocketPortInUseError extends StartupError {
-  constructor(socket: BoundSocket, endpoint: string, cause?: unknown) {
+  constructor(
+    socket: BoundSocket,
+    readonly endpoint: string,
+    cause?: unknown,
+  ) {
     super(
       'STARTUP_PORT_IN_USE',
       `cannot bind ${socket.label} on ${endpoint}: address already in use. ` +
@@ -63,7 +67,11 @@ export abstract class SocketPortInUseError extends StartupError {
 
 /** The socket could not be bound for another reason: address not local, IPv6 off, permission (`STARTUP_BIND_FAILED`). */
 export abstract class SocketBindFailedError extends StartupError {
-  constructor(socket: BoundSocket, endpoint: string, cause?: unknown) {
+  constructor(
+    socket: BoundSocket,
+    readonly endpoint: string,
+    cause?: unknown,
+  ) {
     super(
       'STARTUP_BIND_FAILED',
       `cannot bind ${socket.label} on ${endpoint}: ${causeText(cause)}. Check rpc_zmq_bind_address and ${socket.portOption} in nova.conf.`,

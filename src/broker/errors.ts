@@ -13,27 +13,25 @@ const SERVICE: Record<BrokerServiceName, BoundSocket> = {
  * The broker role's port (`[zmq_bridge] broker_port` or `scheduler_port`) is
  * taken by another process. Same condition, code and exit status as the
  * receiver's port in use (receiver/errors.ts): the CLI exits
- * {@link EXIT_STARTUP} with this message.
+ * `EXIT_STARTUP` with this message.
  */
 export class BrokerPortInUseError extends SocketPortInUseError {
-  readonly service: BrokerServiceName;
-  readonly endpoint: string;
-
-  constructor(service: BrokerServiceName, endpoint: string, cause?: unknown) {
+  constructor(
+    readonly service: BrokerServiceName,
+    endpoint: string,
+    cause?: unknown,
+  ) {
     super(SERVICE[service], endpoint, cause);
-    this.service = service;
-    this.endpoint = endpoint;
   }
 }
 
 /** A broker role socket could not be bound for another reason (address not local, IPv6 off, permission). */
 export class BrokerBindFailedError extends SocketBindFailedError {
-  readonly service: BrokerServiceName;
-  readonly endpoint: string;
-
-  constructor(service: BrokerServiceName, endpoint: string, cause?: unknown) {
+  constructor(
+    readonly service: BrokerServiceName,
+    endpoint: string,
+    cause?: unknown,
+  ) {
     super(SERVICE[service], endpoint, cause);
-    this.service = service;
-    this.endpoint = endpoint;
   }
 }

@@ -1,15 +1,10 @@
 import type { Queue } from './types';
-import type { RegisteringOptions } from './service-client';
-import { ServiceMatchmaker } from './service-matchmaker';
-import type { Counters } from '../metrics/counters';
+import { ServiceMatchmaker, type ServiceMatchmakerOptions } from './service-matchmaker';
 import { tcpEndpoint } from '../wire/endpoints';
 
-export interface BrokerMatchmakerOptions extends Omit<RegisteringOptions, 'service' | 'endpoint'> {
-  /** `rpc_zmq_broker_ip`: the broker-role daemon's host. */
-  brokerIp: string;
+export interface BrokerMatchmakerOptions extends ServiceMatchmakerOptions {
   /** `[zmq_bridge] broker_port` of the broker role's control socket. */
   brokerPort: number;
-  counters: Counters;
 }
 
 /**

@@ -9,8 +9,9 @@ import { RingMatchmaker } from './ring';
 import { FanoutRingMatchmaker } from './fanout-ring';
 import { RedisMatchmaker } from './redis';
 import { MatchmakerConfigError, MatchmakerNotBuiltError } from './errors';
-import { BrokerMatchmaker, type BrokerMatchmakerOptions } from './broker';
-import { TopicSchedulerMatchmaker, type TopicSchedulerOptions } from './topic-scheduler';
+import { BrokerMatchmaker } from './broker';
+import { TopicSchedulerMatchmaker } from './topic-scheduler';
+import type { ServiceMatchmakerOptions } from './service-matchmaker';
 import type { Clock } from '../time/clock';
 import type { SocketSecurity } from '../security/types';
 
@@ -65,7 +66,7 @@ export function createMatchmaker(config: BridgeConfig, deps: MatchmakerDeps): Ma
 }
 
 /** What the broker and topic scheduler clients both take: the broker-role host, heartbeats and the daemon's parts; each adds its port. */
-function serviceClientOptions(config: BridgeConfig, deps: MatchmakerDeps): Omit<BrokerMatchmakerOptions, 'brokerPort'> & Omit<TopicSchedulerOptions, 'schedulerPort'> {
+function serviceClientOptions(config: BridgeConfig, deps: MatchmakerDeps): ServiceMatchmakerOptions {
   return {
     brokerIp: needBrokerIp(config),
     heartbeatFreq: config.heartbeatFreq,

@@ -4,6 +4,12 @@ import { bindingOf } from './topics';
 import { directedTopic, fanoutTopic } from '../wire/topic';
 import { RegisteringClient, type RegisteringOptions } from './service-client';
 
+/** What both service matchmakers take: the registering client's options but the service and endpoint, which each kind fixes. */
+export interface ServiceMatchmakerOptions extends Omit<RegisteringOptions, 'service' | 'endpoint'> {
+  /** `rpc_zmq_broker_ip`: the broker-role daemon's host, which runs both services. */
+  brokerIp: string;
+}
+
 /**
  * What the broker and topic scheduler matchmakers have in common: the
  * service of a broker-role daemon keeps the registrations (through a

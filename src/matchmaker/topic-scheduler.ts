@@ -1,16 +1,11 @@
 import type { Queue } from './types';
-import type { RegisteringOptions } from './service-client';
-import { ServiceMatchmaker } from './service-matchmaker';
-import type { Counters } from '../metrics/counters';
+import { ServiceMatchmaker, type ServiceMatchmakerOptions } from './service-matchmaker';
 import { directedTopic } from '../wire/topic';
 import { tcpEndpoint } from '../wire/endpoints';
 
-export interface TopicSchedulerOptions extends Omit<RegisteringOptions, 'service' | 'endpoint'> {
-  /** `rpc_zmq_broker_ip`: host of the scheduler service. */
-  brokerIp: string;
+export interface TopicSchedulerOptions extends ServiceMatchmakerOptions {
   /** `[zmq_bridge] scheduler_port`. */
   schedulerPort: number;
-  counters: Counters;
 }
 
 /**
