@@ -127,6 +127,7 @@ export class ServiceClient {
     return reply;
   }
 
+  /** One answer of the service: wakes the request waiting for its id. */
   private answered(frames: Buffer[]): void {
     let reply: ServiceReply;
     try {
