@@ -5,6 +5,7 @@ import { MAX_SERVICE_MESSAGE_BYTES, parseRequest, type ServiceReply, type Servic
 import type { WorkerRegistry } from './registry';
 import { BrokerBindFailedError, BrokerPortInUseError, type BrokerServiceName } from './errors';
 import type { SocketSecurity } from '../security/types';
+import { SocketLoop } from '../socket-loop';
 
 export interface MatchmakerServiceOptions {
   /** `broker` (`[zmq_bridge] broker_port`) or `scheduler` (`[zmq_bridge] scheduler_port`): names counters, logs, errors. */
@@ -33,9 +34,8 @@ export interface MatchmakerServiceOptions {
  * `[zmq_bridge] scheduler_port`, sharing one {@link WorkerRegistry}.
  */
 export class MatchmakerService {
-  private sock: Router | null = null;
+  private readonly reading = new SocketLoop<Router>();
   private sending: Promise<void> = Promise.resolve();
-  private loop: Promise<void> = Promise.resolve();
   private readonly log: Logger;
   private readonly name: BrokerServiceName;
   private readonly endpoint: string;
@@ -63,34 +63,26 @@ export class MatchmakerService {
         ? new BrokerPortInUseError(this.name, this.endpoint, err)
         : new BrokerBindFailedError(this.name, this.endpoint, err);
     }
-    this.sock = sock;
-    this.loop = this.serve(sock);
+    this.reading.run(sock, {
+      message: (frames, s) => this.serve(s, frames),
+      failed: (err) => this.log.error({ err }, 'matchmaker service socket failed'),
+    });
     this.log.info('matchmaker service listening');
   }
 
-  async stop(): Promise<void> {
-    const sock = this.sock;
-    this.sock = null;
-    if (!sock) return;
-    sock.close();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.reading.stop();
   }
 
-  private async serve(sock: Router): Promise<void> {
-    try {
-      for await (const frames of sock) {
-        const [identity, payload] = frames;
-        if (!identity || !payload || frames.length !== 2) {
-          this.counters.inc(`matchmaker.${this.name}_service.bad_request`);
-          this.log.warn({ nframes: frames.length }, 'request with an unexpected number of frames dropped');
-          continue;
-        }
-        const reply = this.handle(parseRequest(payload));
-        this.reply(sock, identity, reply);
-      }
-    } catch (err) {
-      if (this.sock === sock) this.log.error({ err }, 'matchmaker service socket failed');
+  /** One request: [client identity, JSON payload]. */
+  private serve(sock: Router, frames: Buffer[]): void {
+    const [identity, payload] = frames;
+    if (!identity || !payload || frames.length !== 2) {
+      this.counters.inc(`matchmaker.${this.name}_service.bad_request`);
+      this.log.warn({ nframes: frames.length }, 'request with an unexpected number of frames dropped');
+      return;
     }
+    this.reply(sock, identity, this.handle(parseRequest(payload)));
   }
 
   private handle(req: ServiceRequest | { bad: string; id?: number }): ServiceReply {
@@ -129,7 +121,7 @@ export class MatchmakerService {
     this.sending = this.sending
       .then(() => sock.send([identity, payload]))
       .catch((err) => {
-        if (this.sock === sock) this.log.warn({ err }, 'could not send a matchmaker reply');
+        if (this.reading.socket === sock) this.log.warn({ err }, 'could not send a matchmaker reply');
       });
   }
 }

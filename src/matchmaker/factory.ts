@@ -11,6 +11,7 @@ import { RedisMatchmaker } from './redis';
 import { MatchmakerConfigError, MatchmakerNotBuiltError } from './errors';
 import { BrokerMatchmaker } from './broker';
 import { TopicSchedulerMatchmaker } from './topic-scheduler';
+import type { ServiceMatchmakerOptions } from './service-matchmaker';
 import type { Clock } from '../time/clock';
 import type { SocketSecurity } from '../security/types';
 
@@ -56,32 +57,26 @@ export function createMatchmaker(config: BridgeConfig, deps: MatchmakerDeps): Ma
         clock: deps.clock,
       });
     case 'broker':
-      return new BrokerMatchmaker({
-        brokerIp: needBrokerIp(config),
-        brokerPort: config.bridge.brokerPort,
-        heartbeatFreq: config.heartbeatFreq,
-        heartbeatTtl: config.heartbeatTtl,
-        log: deps.log,
-        counters: deps.counters,
-        context: deps.context,
-        clock: deps.clock,
-        security: deps.security,
-      });
+      return new BrokerMatchmaker({ ...serviceClientOptions(config, deps), brokerPort: config.bridge.brokerPort });
     case 'topic_scheduler':
-      return new TopicSchedulerMatchmaker({
-        brokerIp: needBrokerIp(config),
-        schedulerPort: config.bridge.schedulerPort,
-        heartbeatFreq: config.heartbeatFreq,
-        heartbeatTtl: config.heartbeatTtl,
-        log: deps.log,
-        counters: deps.counters,
-        context: deps.context,
-        clock: deps.clock,
-        security: deps.security,
-      });
+      return new TopicSchedulerMatchmaker({ ...serviceClientOptions(config, deps), schedulerPort: config.bridge.schedulerPort });
     default:
       throw new MatchmakerNotBuiltError(config.matchmaker, config.matchmakerRaw);
   }
+}
+
+/** What the broker and topic scheduler clients both take: the broker-role host, heartbeats and the daemon's parts; each adds its port. */
+function serviceClientOptions(config: BridgeConfig, deps: MatchmakerDeps): ServiceMatchmakerOptions {
+  return {
+    brokerIp: needBrokerIp(config),
+    heartbeatFreq: config.heartbeatFreq,
+    heartbeatTtl: config.heartbeatTtl,
+    log: deps.log,
+    counters: deps.counters,
+    context: deps.context,
+    clock: deps.clock,
+    security: deps.security,
+  };
 }
 
 function needBrokerIp(config: BridgeConfig): string {

@@ -7,6 +7,7 @@ import { MatchmakerServiceRefusedError, MatchmakerServiceUnavailableError } from
 import { every } from './periodic';
 import type { MatchmakerStatus } from './types';
 import type { SocketSecurity } from '../security/types';
+import { SocketLoop } from '../socket-loop';
 
 /** Longest wait for any answer of the broker / topic scheduler service (ms). */
 export const DEFAULT_SERVICE_REQUEST_TIMEOUT_MS = 2000;
@@ -47,11 +48,10 @@ function endpointHost(endpoint: string): string {
 export class ServiceClient {
   readonly service: 'broker' | 'topic_scheduler';
   readonly endpoint: string;
-  private sock: Dealer | null = null;
+  private readonly reading = new SocketLoop<Dealer>();
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: ServiceReply) => void }>();
   private sending: Promise<unknown> = Promise.resolve();
-  private loop: Promise<void> = Promise.resolve();
   private readonly log: Logger;
   private readonly counters: Counters;
   private readonly timeoutMs: number;
@@ -85,23 +85,22 @@ export class ServiceClient {
       throw err;
     }
     sock.connect(this.endpoint);
-    this.sock = sock;
-    this.loop = this.receive(sock);
+    this.reading.run(sock, {
+      message: (frames) => this.answered(frames),
+      failed: (err) => this.log.error({ err }, 'matchmaker service client socket failed'),
+    });
   }
 
   async stop(): Promise<void> {
-    const sock = this.sock;
-    this.sock = null;
-    if (!sock) return;
-    sock.close();
-    await this.loop;
+    if (!this.reading.socket) return;
+    await this.reading.stop();
     for (const p of this.pending.values()) p.resolve({ ok: false, error: 'SHUTDOWN', message: 'client stopped' });
     this.pending.clear();
   }
 
   /** Send one request; resolves with the ok answer, rejects with a typed error. */
   async request(body: Body): Promise<OkReply> {
-    const sock = this.sock;
+    const sock = this.reading.socket;
     if (!sock) throw new MatchmakerServiceUnavailableError(this.service, this.endpoint, 0, body.op);
     const id = this.nextId++;
     const payload = JSON.stringify({ ...body, id });
@@ -128,22 +127,17 @@ export class ServiceClient {
     return reply;
   }
 
-  private async receive(sock: Dealer): Promise<void> {
+  /** One answer of the service: wakes the request waiting for its id. */
+  private answered(frames: Buffer[]): void {
+    let reply: ServiceReply;
     try {
-      for await (const frames of sock) {
-        let reply: ServiceReply;
-        try {
-          reply = JSON.parse(frames[0]!.toString('utf8')) as ServiceReply;
-        } catch {
-          this.counters.inc(`matchmaker.${this.service}.bad_reply`);
-          continue;
-        }
-        // Answers to requests that already timed out are simply dropped.
-        if (typeof reply.id === 'number') this.pending.get(reply.id)?.resolve(reply);
-      }
-    } catch (err) {
-      if (this.sock === sock) this.log.error({ err }, 'matchmaker service client socket failed');
+      reply = JSON.parse(frames[0]!.toString('utf8')) as ServiceReply;
+    } catch {
+      this.counters.inc(`matchmaker.${this.service}.bad_reply`);
+      return;
     }
+    // Answers to requests that already timed out are simply dropped.
+    if (typeof reply.id === 'number') this.pending.get(reply.id)?.resolve(reply);
   }
 }
 
@@ -283,14 +277,24 @@ export class RegisteringClient {
   }
 
   /** Live hosts registered under the name; fails at once (typed, counted) while the service is down. */
-  async serverHosts(topic: string, server: string): Promise<string[]> {
+  serverHosts(topic: string, server: string): Promise<string[]> {
+    return this.lookUp(async () => (await this.client.request({ op: 'get_workers', topic: serverKey(topic, server) })).hosts ?? []);
+  }
+
+  /**
+   * Run a look-up through the service: at once a typed
+   * {@link MatchmakerServiceUnavailableError} while the probe finds it down
+   * (a send would only wait for its timeout), and every failure counted
+   * `matchmaker.<service>.unavailable`.
+   */
+  async lookUp<T>(ask: () => Promise<T>): Promise<T> {
     const service = this.opts.service;
     if (this.down) {
       this.opts.counters.inc(`matchmaker.${service}.unavailable`);
       throw new MatchmakerServiceUnavailableError(service, this.client.endpoint, 0, 'probe');
     }
     try {
-      return (await this.client.request({ op: 'get_workers', topic: serverKey(topic, server) })).hosts ?? [];
+      return await ask();
     } catch (err) {
       this.opts.counters.inc(`matchmaker.${service}.unavailable`);
       throw err;

@@ -1,44 +1,31 @@
-import { BridgeError, EXIT_STARTUP } from '../errors';
+import { BridgeError, StartupError, SocketBindFailedError, SocketPortInUseError, causeText, type BoundSocket } from '../errors';
 
-/**
- * Start-up failed for an environmental reason (not configuration): the CLI
- * exits with {@link EXIT_STARTUP} and prints the message.
- */
-export abstract class StartupError extends BridgeError {
-  readonly exitCode = EXIT_STARTUP;
-}
+// The base of the receiver's start-up errors lives in src/errors.ts (the broker role's share it); exported here as before.
+export { StartupError };
+
+/** The receiver's PULL socket on `rpc_zmq_port`, as its bind errors name it. */
+const RECEIVER_SOCKET: BoundSocket = { label: 'the receiver', portOption: 'rpc_zmq_port', usualHolder: 'an old receiver or another daemon' };
 
 /** The receiver's tcp port (`rpc_zmq_port`) is taken by another process. */
-export class PortInUseError extends StartupError {
+export class PortInUseError extends SocketPortInUseError {
   constructor(endpoint: string, cause?: unknown) {
-    super(
-      'STARTUP_PORT_IN_USE',
-      `cannot bind the receiver on ${endpoint}: address already in use. ` +
-        'Stop the other process (an old receiver or another daemon?) or change rpc_zmq_port / rpc_zmq_bind_address in nova.conf.',
-      { cause },
-    );
+    super(RECEIVER_SOCKET, endpoint, cause);
   }
 }
 
 /** The receiver's tcp endpoint could not be bound for another reason (bad address, permission). */
-export class BindFailedError extends StartupError {
+export class BindFailedError extends SocketBindFailedError {
   constructor(endpoint: string, cause?: unknown) {
-    const why = cause instanceof Error ? cause.message : String(cause);
-    super(
-      'STARTUP_BIND_FAILED',
-      `cannot bind the receiver on ${endpoint}: ${why}. Check rpc_zmq_bind_address and rpc_zmq_port in nova.conf.`,
-      { cause },
-    );
+    super(RECEIVER_SOCKET, endpoint, cause);
   }
 }
 
 /** `rpc_zmq_ipc_dir` cannot be created or written by the daemon's user. */
 export class IpcDirUnwritableError extends StartupError {
   constructor(dir: string, cause?: unknown) {
-    const why = cause instanceof Error ? cause.message : String(cause);
     super(
       'STARTUP_IPC_DIR_UNWRITABLE',
-      `the ipc directory ${dir} (rpc_zmq_ipc_dir) is not usable: ${why}. ` +
+      `the ipc directory ${dir} (rpc_zmq_ipc_dir) is not usable: ${causeText(cause)}. ` +
         'Create it writable for the daemon\'s user (e.g. install -d -m 0755 -o <user> ' + dir + ') or point rpc_zmq_ipc_dir elsewhere.',
       { cause },
     );

@@ -11,7 +11,7 @@
 import * as zmq from 'zeromq';
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
-import type { RateLimitedLog } from './rate-limited-log';
+import type { LogLimiter } from '../util/log-limiter';
 
 /** Kinds of handshake failure; counted as `security.handshake_failed.<kind>`. */
 export type HandshakeFailure = 'protocol' | 'auth' | 'other';
@@ -34,7 +34,7 @@ function explain(code: string | undefined): string {
 }
 
 /** Watch `sock` (a secured server socket of `role`) for failed handshakes. */
-export function watchHandshakes(sock: zmq.Socket, role: string, deps: { log: Logger; counters: Counters; limiter: RateLimitedLog }): void {
+export function watchHandshakes(sock: zmq.Socket, role: string, deps: { log: Logger; counters: Counters; limiter: LogLimiter }): void {
   // The socket's own observer, shared through its emitter: libzmq keeps one
   // monitor per socket, so a second Observer would silence the receiver's and
   // the peer pool's connection events (or they would silence this one).
@@ -44,9 +44,8 @@ export function watchHandshakes(sock: zmq.Socket, role: string, deps: { log: Log
     // ZAP refusals (auth) were logged with the peer and its key by the ZAP handler.
     if (kind === 'auth') return;
     const code = e.error?.code;
-    deps.limiter.log(`handshake|${role}|${code}`, (suppressed) =>
-      deps.log.warn({ role, endpoint: e.address, code, suppressed }, `connection refused: ${explain(code)}`),
-    );
+    // libzmq does not name the peer here: one line per door and error code.
+    deps.limiter.warn(deps.log, `handshake.${role}.${code}`, '', { role, endpoint: e.address, code }, `connection refused: ${explain(code)}`);
   };
   obs.on('handshake:error:protocol', failed('protocol'));
   obs.on('handshake:error:auth', failed('auth'));

@@ -11,6 +11,7 @@ import * as zmq from 'zeromq';
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
 import { tcpEndpoint } from '../wire/endpoints';
+import { SocketLoop } from '../socket-loop';
 import { PlaintextBindFailedError } from './errors';
 import type { SocketSecurity } from './types';
 
@@ -32,8 +33,7 @@ export interface PlaintextListenerOptions {
 
 export class PlaintextListener {
   readonly name = 'plaintext-listener';
-  private sock: zmq.Pull | null = null;
-  private loop: Promise<void> = Promise.resolve();
+  private readonly reading = new SocketLoop<zmq.Pull>();
 
   constructor(private readonly opts: PlaintextListenerOptions) {}
 
@@ -50,27 +50,17 @@ export class PlaintextListener {
       sock.close();
       throw new PlaintextBindFailedError(this.endpoint, err);
     }
-    this.sock = sock;
-    this.loop = this.receive(sock);
+    this.reading.run(sock, {
+      message: (frames) => {
+        this.opts.counters.inc('security.plaintext.received');
+        this.opts.dispatch(frames);
+      },
+      failed: (err) => this.opts.log.error({ err }, 'plaintext listener failed'),
+    });
     this.opts.log.warn({ endpoint: this.endpoint }, 'plaintext listener for legacy peers open (plaintext_peers): its traffic is neither encrypted nor authenticated');
   }
 
-  async stop(): Promise<void> {
-    const sock = this.sock;
-    this.sock = null;
-    if (!sock) return;
-    sock.close();
-    await this.loop;
-  }
-
-  private async receive(sock: zmq.Pull): Promise<void> {
-    try {
-      for await (const frames of sock) {
-        this.opts.counters.inc('security.plaintext.received');
-        this.opts.dispatch(frames);
-      }
-    } catch (err) {
-      if (this.sock === sock) this.opts.log.error({ err }, 'plaintext listener failed');
-    }
+  stop(): Promise<void> {
+    return this.reading.stop();
   }
 }

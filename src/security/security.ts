@@ -24,7 +24,7 @@ import { readCertificate, type Certificate } from './certificate';
 import { checkSecretFile, processTrust, type Trust } from './file-safety';
 import { resolveGroup } from './groups';
 import { watchHandshakes } from './handshake-monitor';
-import { RateLimitedLog } from './rate-limited-log';
+import { LogLimiter } from '../util/log-limiter';
 import { TrustedKeys } from './trusted-keys';
 import { ZapHandler, type DenialReason, type ZapRequest, type ZapVerdict } from './zap-handler';
 import { z85Encode } from './z85';
@@ -43,6 +43,13 @@ const ROLE_OF_DOMAIN = new Map(Object.entries(ZAP_DOMAINS).map(([r, d]) => [d, r
 
 /** Bytes of a CURVE public key in a ZAP request. */
 const CURVE_KEY_BYTES = 32;
+
+/**
+ * Interval of one security warning per reason and peer, in milliseconds:
+ * longer than the daemon's other thinned warnings, because a misconfigured
+ * peer reconnects (and is refused) every 100 ms for as long as it runs.
+ */
+export const SECURITY_LOG_INTERVAL_MS = 60_000;
 
 export interface SecurityOptions {
   config: BridgeConfig;
@@ -74,7 +81,7 @@ export class Security implements SocketSecurity {
   private readonly log: Logger;
   private readonly counters: Counters;
   private readonly clock: Clock;
-  private readonly limiter: RateLimitedLog;
+  private readonly limiter: LogLimiter;
   private readonly plaintextNames: ReadonlySet<string>;
   private plaintextAddrs = new Set<string>();
   private cert: Certificate | null = null;
@@ -89,7 +96,7 @@ export class Security implements SocketSecurity {
     this.log = opts.log;
     this.counters = opts.counters;
     this.clock = opts.clock ?? systemClock;
-    this.limiter = new RateLimitedLog(this.clock);
+    this.limiter = new LogLimiter({ clock: this.clock, intervalMs: SECURITY_LOG_INTERVAL_MS });
     this.enabled = c.bridge.security === 'curve';
     this.uid = process.geteuid?.() ?? 0;
     this.ipcGid = resolveGroup(c.bridge.ipcGroup);
@@ -220,9 +227,7 @@ export class Security implements SocketSecurity {
     if (key === undefined) {
       const expected = this.trusted.pathOf(host);
       this.counters.inc('security.peer_key_missing');
-      this.limiter.log(`key-missing|${host}`, (suppressed) =>
-        this.log.error({ peer: host, expected, role, suppressed }, `no trusted key for ${host}: nothing is sent to it until ${expected} exists`),
-      );
+      this.limiter.error(this.log, 'key_missing', host, { peer: host, expected, role }, `no trusted key for ${host}: nothing is sent to it until ${expected} exists`);
       throw new PeerKeyMissingError(host, expected);
     }
     sock.curveServerKey = key;
@@ -249,8 +254,13 @@ export class Security implements SocketSecurity {
     const raw = req?.credentials[0];
     const key = raw && raw.length === CURVE_KEY_BYTES ? z85Encode(raw) : null;
     const peer = req?.address ?? null;
-    this.limiter.log(`denied|${reason}|${peer}|${key}`, (suppressed) =>
-      this.log.warn({ peer, key, mechanism: req?.mechanism ?? null, door: req ? ROLE_OF_DOMAIN.get(req.domain) ?? req.domain : null, reason, suppressed }, 'connection refused'),
+    // One line per address and key: both come from the peer, so the limiter's bound on keys applies.
+    this.limiter.warn(
+      this.log,
+      `denied.${reason}`,
+      `${peer}|${key}`,
+      { peer, key, mechanism: req?.mechanism ?? null, door: req ? ROLE_OF_DOMAIN.get(req.domain) ?? req.domain : null, reason },
+      'connection refused',
     );
   }
 

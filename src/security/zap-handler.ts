@@ -13,6 +13,7 @@ import * as zmq from 'zeromq';
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
 import { ZapBindFailedError } from './errors';
+import { SocketLoop } from '../socket-loop';
 
 /** Where libzmq looks for the handler of a context. */
 export const ZAP_ENDPOINT = 'inproc://zeromq.zap.01';
@@ -51,14 +52,13 @@ export interface ZapHandlerOptions {
 }
 
 export class ZapHandler {
-  private sock: zmq.Router | null = null;
-  private loop: Promise<void> = Promise.resolve();
+  private readonly reading = new SocketLoop<zmq.Router>();
 
   constructor(private readonly opts: ZapHandlerOptions) {}
 
   /** True while bound and answering. */
   get running(): boolean {
-    return this.sock !== null;
+    return this.reading.socket !== null;
   }
 
   async start(): Promise<void> {
@@ -69,33 +69,22 @@ export class ZapHandler {
       sock.close();
       throw new ZapBindFailedError(ZAP_ENDPOINT, err);
     }
-    this.sock = sock;
-    this.loop = this.serve(sock);
+    this.reading.run(sock, {
+      message: (frames, s) => {
+        const reply = this.answer(frames);
+        return reply ? s.send(reply) : undefined;
+      },
+      failed: (err) => {
+        // A dead handler must not look alive: unbind so that libzmq refuses everyone.
+        this.opts.log.error({ err }, 'ZAP handler failed: every new connection is refused until the daemon restarts');
+        this.reading.close();
+      },
+    });
   }
 
   /** Unbind: from then on libzmq refuses every connection to the daemon's secured sockets. */
-  async stop(): Promise<void> {
-    const sock = this.sock;
-    this.sock = null;
-    if (!sock) return;
-    sock.close();
-    await this.loop;
-  }
-
-  private async serve(sock: zmq.Router): Promise<void> {
-    try {
-      for await (const frames of sock) {
-        const reply = this.answer(frames);
-        if (reply) await sock.send(reply);
-      }
-    } catch (err) {
-      if (this.sock === sock) {
-        // A dead handler must not look alive: unbind so that libzmq refuses everyone.
-        this.opts.log.error({ err }, 'ZAP handler failed: every new connection is refused until the daemon restarts');
-        this.sock = null;
-        sock.close();
-      }
-    }
+  stop(): Promise<void> {
+    return this.reading.stop();
   }
 
   /** The reply frames for one request (routing id and delimiter first), or null when it cannot be answered. */
