@@ -7,11 +7,12 @@
  * succeeded, else through tsx; their memory is sampled all along.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProcessRegistry, runToCompletion, type ManagedProcess } from './lib/procs';
 import { canConnect, pickPorts, waitFor } from './lib/net';
 import { RssSampler, type RssReport } from './lib/rss';
+import { parseTraceGc, type GcPause } from './lib/trace-gc';
 import { REPO_ROOT, writeNovaConf, type E2ETarget } from './e2e';
 
 export const SERVER_HOST_ADDR = '127.0.0.2';
@@ -90,8 +91,10 @@ export interface BridgeHost {
   addr: string;
   conf: string;
   ipcDir: string;
-  /** The daemon's log (its stdout and stderr, with the `--trace-gc` lines). */
+  /** The daemon's log (its stdout and stderr, with the `--trace-gc` lines), appended to by every row of the same tag. */
   log: string;
+  /** Size of the log when this daemon started: its own lines come after. */
+  logOffset: number;
   /** Milliseconds from its start to accepting connections: what its log's GC lines before that are. */
   readyAfterMs: number;
   proc: ManagedProcess;
@@ -107,6 +110,14 @@ export interface BridgePair {
   port: number;
   /** Stop both daemons; returns each one's memory report. */
   stop(): Promise<Record<string, RssReport>>;
+  /** Both daemons' GC pauses once they were up (from their `--trace-gc` lines). */
+  gcPauses(): GcPause[];
+}
+
+/** One daemon's GC pauses once it was up: its part of the log, after its start-up. */
+function hostGcPauses(h: BridgeHost): GcPause[] {
+  if (!existsSync(h.log)) return [];
+  return parseTraceGc(readFileSync(h.log).subarray(h.logOffset).toString('utf8'), h.readyAfterMs);
 }
 
 /**
@@ -150,10 +161,11 @@ export async function startBridgePair(
         ...extra(addr),
       });
       const log = join(workDir, `${tag}-daemon-${addr}.log`);
+      const logOffset = existsSync(log) ? statSync(log).size : 0;
       const proc = procs.spawn(`daemon ${addr}`, daemonCmd[0]!, [...daemonNodeArgs(), ...daemonCmd.slice(1), '--config-file', conf, '--log-level', DAEMON_LOG_LEVEL], log, { cwd: REPO_ROOT });
       const rss = new RssSampler(proc.pid).start();
       const spawned = Date.now();
-      const host: BridgeHost = { addr, conf, ipcDir, log, readyAfterMs: 0, proc, rss };
+      const host: BridgeHost = { addr, conf, ipcDir, log, logOffset, readyAfterMs: 0, proc, rss };
       hosts.push(host);
       await waitFor(
         `daemon ${addr}`,
@@ -186,5 +198,6 @@ export async function startBridgePair(
     hosts,
     port: port!,
     stop,
+    gcPauses: () => hosts.flatMap(hostGcPauses),
   };
 }

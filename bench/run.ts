@@ -33,7 +33,7 @@ import { EXECUTORS, REPO_ROOT, pythonBin, runE2E, writeNovaConf, type E2EResult,
 import { bridgeUnavailable, buildDaemon, startBridgePair } from './bridge';
 import { rabbitAvailable, startRabbit, type RabbitHandle } from './rabbitmq';
 import { startCpuHog } from './lib/hog';
-import { parseTraceGc, summarizeGcPauses } from './lib/trace-gc';
+import { summarizeGcPauses } from './lib/trace-gc';
 import { runThroughput, type ThroughputSizes } from './receiver';
 import { renderCurveTable, runCurveComparison, writeCurveResults } from './curve';
 import { FULL_SCALE, QUICK_SCALE, runScale, type ScaleReport } from './scale';
@@ -298,7 +298,7 @@ async function main(): Promise<number> {
       }
       if (!isUnavailable(r) && r.ok) {
         // Collections once the daemons were up: their start-up's own are not the calls'.
-        r.daemonGc = summarizeGcPauses(pair.hosts.flatMap((h) => (existsSync(h.log) ? parseTraceGc(readFileSync(h.log, 'utf8'), h.readyAfterMs) : []))) ?? undefined;
+        r.daemonGc = summarizeGcPauses(pair.gcPauses()) ?? undefined;
       }
       log(`    ${describe(r as E2EResult)}`);
       phase(label);

@@ -10,7 +10,13 @@
  * carry only the time since the process started, not the client's phases.
  */
 
-/** Pauses of one collection kind and all others (Mark-Compact, its "(reduce)" variant, Minor Mark-Sweep). */
+/** One collection's pause of the main thread, in milliseconds. */
+export interface GcPause {
+  ms: number;
+  scavenge: boolean;
+}
+
+/** One `--trace-gc` line: ms since the process started, the kind (Scavenge, Mark-Compact and its "(reduce)" variant, Minor Mark-Sweep), the main-thread pause in ms. */
 const TRACE_GC_LINE = /\s(\d+) ms: (Scavenge|Minor Mark-Sweep|Mark-Compact(?: \(reduce\))?)\b[^\n]*? MB, ([\d.]+) \/ [\d.]+ ms/g;
 
 export interface DaemonGcFigures {
@@ -30,8 +36,8 @@ export interface DaemonGcFigures {
  * that a caller can leave out the daemon's start-up (loading its modules
  * collects too, before any message).
  */
-export function parseTraceGc(text: string, sinceMs = 0): { ms: number; scavenge: boolean }[] {
-  const out: { ms: number; scavenge: boolean }[] = [];
+export function parseTraceGc(text: string, sinceMs = 0): GcPause[] {
+  const out: GcPause[] = [];
   for (const m of text.matchAll(TRACE_GC_LINE)) {
     if (Number(m[1]) >= sinceMs) out.push({ ms: Number(m[3]), scavenge: m[2] === 'Scavenge' });
   }
@@ -39,7 +45,7 @@ export function parseTraceGc(text: string, sinceMs = 0): { ms: number; scavenge:
 }
 
 /** Count and distribution of the pauses; null when there were none (or no trace). */
-export function summarizeGcPauses(pauses: { ms: number; scavenge: boolean }[]): DaemonGcFigures | null {
+export function summarizeGcPauses(pauses: GcPause[]): DaemonGcFigures | null {
   if (pauses.length === 0) return null;
   const ms = pauses.map((p) => p.ms).sort((a, b) => a - b);
   const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]!;
