@@ -13,6 +13,7 @@ import { ProcessRegistry, runToCompletion, type ManagedProcess } from './lib/pro
 import { canConnect, pickPorts, waitFor } from './lib/net';
 import { RssSampler, type RssReport } from './lib/rss';
 import { parseTraceGc, type GcPause } from './lib/trace-gc';
+import { profilingNodeArgs } from './lib/daemon-args';
 import { REPO_ROOT, writeNovaConf, type E2ETarget } from './e2e';
 
 export const SERVER_HOST_ADDR = '127.0.0.2';
@@ -73,18 +74,9 @@ function newestSourceMs(dir: string): number {
   return newest;
 }
 
-/**
- * Extra Node options for the bench daemons, for finding where a call's time
- * goes (Node refuses `--cpu-prof` in NODE_OPTIONS, so the bench passes them
- * itself): `NZB_BENCH_DAEMON_PROFILE=DIR` runs them under V8's sampling
- * profiler, each writing a .cpuprofile into DIR when stopped;
- * `NZB_BENCH_DAEMON_NODE_ARGS="--trace-gc ..."` adds any other flags (their
- * output goes to the daemons' logs). Figures of such a run are not to be quoted.
- */
+/** Node options of a bridge daemon: {@link DAEMON_NODE_FLAGS} and any profiling asked for. */
 function daemonNodeArgs(): string[] {
-  const dir = process.env.NZB_BENCH_DAEMON_PROFILE;
-  const extra = (process.env.NZB_BENCH_DAEMON_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  return [...DAEMON_NODE_FLAGS, ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=200'] : []), ...extra];
+  return [...DAEMON_NODE_FLAGS, ...profilingNodeArgs()];
 }
 
 export interface BridgeHost {

@@ -29,6 +29,7 @@ import { canConnect, pickPorts, waitFor as waitUntil } from './lib/net';
 import { cpuMs, cpuSplitMs, memoryMiB, StepSampler } from './lib/proc-stats';
 import { REPO_ROOT, writeNovaConf } from './e2e';
 import { FleetProcess } from './fleet-process';
+import { profilingNodeArgs } from './lib/daemon-args';
 import { fleetAddrs, spread, FLEET_CALL_RESULT } from './fleet';
 import { LocalApiClient } from '../test/support/localapi-client';
 import { RedisServer } from '../test/support/redis';
@@ -242,7 +243,7 @@ class ScaleRun {
     if (matchmaker === 'redis') sections.matchmaker_redis = { host: this.redis!.host, port: this.redis!.port };
     const conf = writeNovaConf(join(dir, 'nova.conf'), sections);
     const logFile = join(this.workDir, `scale-daemon-${tag}.log`);
-    const proc = this.procs.spawn(`scale daemon ${tag}`, this.daemonCmd[0]!, [...this.daemonCmd.slice(1), '--config-file', conf, '--log-level', DAEMON_LOG_LEVEL], logFile, { cwd: REPO_ROOT });
+    const proc = this.procs.spawn(`scale daemon ${tag}`, this.daemonCmd[0]!, [...profilingNodeArgs(), ...this.daemonCmd.slice(1), '--config-file', conf, '--log-level', DAEMON_LOG_LEVEL], logFile, { cwd: REPO_ROOT });
     const socket = join(ipcDir, 'nova-zmq-bridge.sock');
     await waitUntil(
       `scale daemon ${tag}`,
