@@ -117,7 +117,7 @@ export const STATE_METRICS: readonly StateMetricDecl[] = [
     name: METRIC_PREFIX + 'peers',
     type: 'gauge',
     labels: ['state'],
-    help: 'Peer connections of the sender by state: connected (ZMTP handshake done), connecting (not yet), disconnected (lost, reconnecting).',
+    help: 'Peer connections of the sender by state: connected (ZMTP handshake done), connecting (not yet), disconnected (lost, reconnecting); the `connection` of each peer in `status`.',
     read: (s) => {
       const n = { connected: 0, connecting: 0, disconnected: 0 };
       for (const p of s.peers()) n[p.connection]++;
@@ -154,7 +154,7 @@ export const STATE_METRICS: readonly StateMetricDecl[] = [
     name: METRIC_PREFIX + 'matchmaker_backend_up',
     type: 'gauge',
     labels: [],
-    help: '1 while the matchmaker\'s backend (Redis, broker, topic scheduler, ring file) serves, 0 while not (a Redis matchmaker then answers from its last view). Absent without a backend.',
+    help: '1 while the matchmaker\'s backend (Redis, broker, topic scheduler, ring file) serves, 0 while not (a Redis matchmaker then answers from its last view, a ring matchmaker whose file was refused from the previous ring); `reachable` in `status`. Absent without a backend.',
     read: (s) => {
       const st = s.matchmakerStatus();
       // A service that has not answered yet (reachable null) does not serve: 0, as /readyz says not ready.
