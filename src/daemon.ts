@@ -191,9 +191,9 @@ export class Daemon {
     );
     this.readiness.add(
       readinessCheck('matchmaker', () => {
-        const st = this.matchmaker.status?.();
-        if (!st || st.reachable) return { ready: true };
-        return { ready: false, reason: st.problem ?? `${st.backend} is unreachable` };
+        const st = this.matchmaker.status();
+        if (!st.backend || st.reachable === true) return { ready: true };
+        return { ready: false, reason: st.problem ?? `${st.backend.name} is unreachable` };
       }),
     );
     this.readiness.add(
@@ -216,9 +216,9 @@ export class Daemon {
       shims: () => rpc.server.sessionCount,
       listeners: () => rpc.registry.size,
       outletQueues: () => this.receiver.outletList().map((o) => ({ topic: o.name.slice(IPC_FILE_PREFIX.length), pending: o.pending(), queuedBytes: o.queuedBytes })),
-      peers: () => rpc.sender.peerStates(),
+      peers: () => rpc.sender.peerSnapshots(),
       matchmakerKind: this.matchmaker.kind,
-      matchmakerStatus: () => this.matchmaker.status?.() ?? null,
+      matchmakerStatus: () => this.matchmaker.status(),
       readiness: (): ReadinessReport => this.readiness.evaluate(),
     };
   }
@@ -226,10 +226,10 @@ export class Daemon {
   /** One line for systemd's STATUS= (and humans): readiness, shims, peers, matchmaker. */
   statusLine(): string {
     const r = this.readiness.evaluate();
-    const peers = this.rpc.sender.peerStates();
-    const connected = peers.filter((p) => p.state === 'connected').length;
-    const st = this.matchmaker.status?.();
-    const mm = st ? `${this.matchmaker.kind} (${st.backend} ${st.reachable ? 'up' : 'DOWN'})` : this.matchmaker.kind;
+    const peers = this.rpc.sender.peerSnapshots();
+    const connected = peers.filter((p) => p.connection === 'connected').length;
+    const st = this.matchmaker.status();
+    const mm = st.backend ? `${this.matchmaker.kind} (${st.backend.name} ${st.reachable === true ? 'up' : 'DOWN'})` : this.matchmaker.kind;
     const head = r.ready ? 'ready' : `NOT READY (${r.checks.filter((c) => !c.ready).map((c) => `${c.name}: ${c.reason}`).join('; ')})`;
     return `${head}; ${this.rpc.server.sessionCount} shims, ${this.rpc.registry.size} listeners; ${peers.length} peers (${connected} connected); matchmaker ${mm}`;
   }

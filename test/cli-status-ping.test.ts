@@ -130,7 +130,8 @@ describe('status and ping on two hosts', () => {
     let r = await runCliJson(['status', '--json', ...conf(A)]);
     await waitFor(async () => {
       r = await runCliJson(['status', '--json', ...conf(A)]);
-      return r.json.status.peers.some((p: any) => p.host === B && p.state === 'down');
+      // B's daemon is gone: the connection is lost, or the pings to it failed.
+      return r.json.status.peers.some((p: any) => p.host === B && (p.connection === 'disconnected' || p.failed > 0));
     }, { timeoutMs: 30_000, what: () => JSON.stringify(r.json.status.peers) });
     assert.equal(r.code, 1);
     const peers = r.json.checks.find((c: any) => c.name === 'peers');

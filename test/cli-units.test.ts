@@ -65,10 +65,16 @@ const results = (s: DaemonStatus, opts = {}) => Object.fromEntries(evaluateStatu
 test('status checks: OK when healthy; each problem raises its own check', () => {
   assert.deepEqual(results(status()), { daemon: 'OK', matchmaker: 'OK', peers: 'OK', drops: 'OK', queues: 'OK' });
   assert.equal(results(status({ matchmaker: { kind: 'redis', backend: 'r:1', reachable: false, detail: 'x', warning: null } })).matchmaker, 'FAILURE');
-  assert.equal(results(status({ matchmaker: { kind: 'ring', backend: 'f', reachable: true, detail: 'x', warning: 'reload refused' } })).matchmaker, 'WARNING');
-  const peer = { host: 'h2', endpoint: 'tcp://h2:9501', queued: 0, sent: 1, failed: 1, last_sent_s_ago: 9, last_failure_s_ago: 1, last_failure: 'timed out' };
-  assert.equal(results(status({ peers: [{ ...peer, state: 'down' }] })).peers, 'WARNING');
-  assert.equal(results(status({ peers: [{ ...peer, state: 'up' }] })).peers, 'OK');
+  // A refused ring file: the backend does not serve (as /readyz says), even though the previous ring routes.
+  assert.equal(results(status({ matchmaker: { kind: 'ring', backend: 'f', reachable: false, detail: 'x', warning: 'reload refused' } })).matchmaker, 'FAILURE');
+  assert.equal(results(status({ matchmaker: { kind: 'broker', backend: 'tcp://b:9502', reachable: null, detail: 'x', warning: 'has not answered yet' } })).matchmaker, 'WARNING');
+  // Peers: the connection and the send outcomes are separate facts; either going wrong warns.
+  const peer = { host: 'h2', endpoint: 'tcp://h2:9501', connection: 'connected' as const, queued: 0, sent: 1, failed: 1, last_sent_s_ago: 9, last_failure_s_ago: 12, last_failure: 'timed out' };
+  assert.equal(results(status({ peers: [peer] })).peers, 'OK');
+  assert.equal(results(status({ peers: [{ ...peer, last_failure_s_ago: 1 }] })).peers, 'WARNING', 'connected, but the last message failed');
+  assert.equal(results(status({ peers: [{ ...peer, connection: 'disconnected' }] })).peers, 'WARNING', 'the connection was lost');
+  assert.equal(results(status({ peers: [{ ...peer, connection: 'connecting', sent: 0, last_sent_s_ago: null, failed: 0, last_failure_s_ago: null, last_failure: null }] })).peers, 'OK');
+  assert.equal(results(status({ peers: [{ ...peer, connection: 'connecting', sent: 0, last_sent_s_ago: null }] })).peers, 'WARNING', 'never connected, messages fail');
   const ipc = { name: 'zmq_topic_t', kind: 'direct' as const, queued: 1000, queued_bytes: 1, bound: true, last_sent_s_ago: null };
   assert.equal(results(status({ topics: [{ topic: 't', listeners: 0, servers: [], notify_listeners: 0, ipc }] })).queues, 'WARNING');
   assert.equal(results(status({ topics: [{ topic: 't', listeners: 0, servers: [], notify_listeners: 0, ipc: { ...ipc, queued: 999 } }] })).queues, 'OK');

@@ -24,6 +24,7 @@ import { Daemon } from '../src/daemon';
 import { silentLogger } from '../src/log';
 import { makeIpcDir, removeDir, testConfigOnFreePort } from './support/config';
 import { parseScrape, value } from './support/prom-text';
+import type { PeerSnapshot } from '../src/sender/peer-pool';
 
 const ROOT = path.join(__dirname, '..');
 const LABEL_NAME = /^[a-z][a-z0-9_]*$/;
@@ -126,7 +127,11 @@ test('largest N with the rest summed as other', () => {
 });
 
 test('per-peer gauges: bounded, disconnected and deepest queues first, the rest summed', () => {
-  const peers = Array.from({ length: 120 }, (_, i) => ({ host: `h${String(i).padStart(3, '0')}`, queued: i % 7, state: (i === 119 ? 'disconnected' : 'connected') as 'connected' | 'disconnected' }));
+  const peers: PeerSnapshot[] = Array.from({ length: 120 }, (_, i) => {
+    const host = `h${String(i).padStart(3, '0')}`;
+    const connection = i === 119 ? 'disconnected' : 'connected';
+    return { host, endpoint: `tcp://${host}:9501`, connection, queued: i % 7, sent: 0, failed: 0, lastSentAt: null, lastFailedAt: null, lastFailure: null };
+  });
   const src = { peers: () => peers.map((p) => ({ ...p })) } as unknown as MetricsSources;
   const read = (name: string) => STATE_METRICS.find((d) => d.name === METRIC_PREFIX + name)!.read(src);
   const queue = read('peer_send_queue_messages');

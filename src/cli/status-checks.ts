@@ -3,12 +3,15 @@
  * each OK, WARNING or FAILURE, like OpenStack's `*-status upgrade check`.
  * The command's exit code is the worst result (0, 1, 2).
  *
- * FAILURE: the daemon does not answer, or its matchmaker's backend is
- * unreachable (routes to new hosts are not found). WARNING: it works, but
- * messages were lost or refused recently, a peer is down, the matchmaker
- * has a warning (a refused ring file), or an ipc queue is long.
+ * FAILURE: the daemon does not answer, or its matchmaker's backend does
+ * not serve (routes to new hosts are not found; a ring file refused at its
+ * last reload counts too: the daemon routes by a ring that is no longer on
+ * disk) - the same fact `/readyz` and `matchmaker_backend_up` report.
+ * WARNING: it works, but messages were lost or refused recently, a peer is
+ * down (connection lost, or its last message failed), the matchmaker has a
+ * warning (its service has not answered yet), or an ipc queue is long.
  */
-import type { DaemonStatus } from '../status/types';
+import type { DaemonStatus, PeerState } from '../status/types';
 import { formatDuration } from './table';
 import type { CheckResult } from './exit';
 
@@ -39,7 +42,7 @@ function daemon(s: DaemonStatus): Check {
 function matchmaker(s: DaemonStatus): Check {
   const m = s.matchmaker;
   const what = m.backend ? `${m.kind} (${m.backend})` : m.kind;
-  if (m.reachable === false) return { name: 'matchmaker', result: 'FAILURE', details: `${what} unreachable: ${m.detail}` };
+  if (m.reachable === false) return { name: 'matchmaker', result: 'FAILURE', details: `${what} unreachable: ${m.warning ?? m.detail}` };
   if (m.warning) return { name: 'matchmaker', result: 'WARNING', details: `${what}: ${m.warning}` };
   const state = m.reachable === null && m.backend ? 'not contacted yet' : m.detail;
   return { name: 'matchmaker', result: 'OK', details: `${what}: ${state}` };
@@ -58,13 +61,24 @@ function drops(s: DaemonStatus, windowS: number): Check {
   return { name: 'drops', result: 'OK', details: total === 0 ? 'none since start' : `none in the last ${formatDuration(windowS)} (${total} earlier)` };
 }
 
+/**
+ * A peer is in trouble when its connection is lost or its last message
+ * failed (a connection can be up while messages time out; one that never
+ * connects stays `connecting` while they fail). Ages are whole seconds: a
+ * failure in the same second as the last hand-over counts as the later one.
+ */
+function lastSendFailed(p: PeerState): boolean {
+  return p.last_failure_s_ago !== null && (p.last_sent_s_ago === null || p.last_failure_s_ago <= p.last_sent_s_ago);
+}
+
 function peers(s: DaemonStatus): Check {
-  const down = s.peers.filter((p) => p.state === 'down');
+  const down = s.peers.filter((p) => p.connection === 'disconnected' || lastSendFailed(p));
   if (down.length > 0) {
-    return { name: 'peers', result: 'WARNING', details: `down: ${list(down.map((p) => `${p.host} (${p.last_failure ?? 'send failed'})`))}` };
+    const why = (p: PeerState): string => (lastSendFailed(p) ? (p.last_failure ?? 'send failed') : 'connection lost, reconnecting');
+    return { name: 'peers', result: 'WARNING', details: `down: ${list(down.map((p) => `${p.host} (${p.connection}; ${why(p)})`))}` };
   }
-  const up = s.peers.filter((p) => p.state === 'up').length;
-  return { name: 'peers', result: 'OK', details: s.peers.length === 0 ? 'no connection open' : `${up} up, ${s.peers.length - up} connecting` };
+  const connected = s.peers.filter((p) => p.connection === 'connected').length;
+  return { name: 'peers', result: 'OK', details: s.peers.length === 0 ? 'no connection open' : `${connected} connected, ${s.peers.length - connected} connecting` };
 }
 
 function queues(s: DaemonStatus, warnAt: number): Check {

@@ -57,8 +57,8 @@ export function renderStatus(s: DaemonStatus | null, checks: Check[]): string[] 
     else {
       out.push(
         ...formatTable(
-          [{ header: 'HOST' }, { header: 'STATE' }, { header: 'QUEUED', right: true }, { header: 'SENT', right: true }, { header: 'FAILED', right: true }, { header: 'LAST SENT' }, { header: 'LAST FAILURE' }],
-          s.peers.map((p) => [p.host, p.state, String(p.queued), String(p.sent), String(p.failed), formatAgo(p.last_sent_s_ago), p.last_failure ? `${formatAgo(p.last_failure_s_ago)}: ${p.last_failure}` : '-']),
+          [{ header: 'HOST' }, { header: 'CONNECTION' }, { header: 'QUEUED', right: true }, { header: 'SENT', right: true }, { header: 'FAILED', right: true }, { header: 'LAST SENT' }, { header: 'LAST FAILURE' }],
+          s.peers.map((p) => [p.host, p.connection, String(p.queued), String(p.sent), String(p.failed), formatAgo(p.last_sent_s_ago), p.last_failure ? `${formatAgo(p.last_failure_s_ago)}: ${p.last_failure}` : '-']),
           '  ',
         ),
       );

@@ -1,5 +1,4 @@
-import type { Queue } from './types';
-import type { MatchmakerState } from '../status/types';
+import type { MatchmakerStatus, Queue } from './types';
 import { bindingOf } from './topics';
 import { directedTopic, fanoutTopic } from '../wire/topic';
 import { UnregisteredMatchmaker } from './unregistered';
@@ -15,8 +14,8 @@ export class LocalMatchmaker extends UnregisteredMatchmaker {
   readonly kind = 'local';
   readonly serverSource = 'nothing (the local matchmaker keeps no registrations)';
 
-  describe(): MatchmakerState {
-    return { kind: this.kind, backend: null, reachable: null, detail: `bare and fanout topics go to this host (${this.host})`, warning: null };
+  override status(): MatchmakerStatus {
+    return { ...super.status(), detail: `bare and fanout topics go to this host (${this.host})` };
   }
 
   async queues(topic: string): Promise<Queue[]> {

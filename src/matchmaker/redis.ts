@@ -3,7 +3,6 @@ import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
 import type { RedisConfig } from '../config/types';
 import type { Matchmaker, MatchmakerStatus, Queue } from './types';
-import type { MatchmakerState } from '../status/types';
 import { bindingOf } from './topics';
 import { directedTopic, fanoutTopic, splitDirected } from '../wire/topic';
 import { hostRegistration, livenessPrefix, serverRegistration, serverSetKey, type RedisRegistration } from './redis-keys';
@@ -213,27 +212,19 @@ export class RedisMatchmaker implements Matchmaker {
     return [{ topic: member, host: splitDirected(member).host! }];
   }
 
-  describe(): MatchmakerState {
-    return {
-      kind: this.kind,
-      backend: `${this.opts.redis.host}:${this.opts.redis.port}`,
-      reachable: this.up,
-      detail: `${this.registered.size} registrations of this host, ${this.view.size} topics looked up` + (this.up ? '' : '; serving the last hosts seen'),
-      warning: null,
-    };
-  }
-
   /** Reachable while connected; down, look-ups are answered from {@link view}, the last hosts seen per topic. */
   status(): MatchmakerStatus {
     const topics = new Map<string, number>();
     for (const [topic, members] of this.view) topics.set(topic, members.length);
     const { host, port } = this.opts.redis;
+    const up = this.up;
     return {
-      backend: 'redis',
-      reachable: this.up,
-      ...(this.up ? {} : { problem: `Redis at ${host}:${port} does not answer; look-ups are served from the last hosts seen` }),
+      backend: { name: 'redis', address: `${host}:${port}` },
+      reachable: up,
+      problem: up ? null : `Redis at ${host}:${port} does not answer; look-ups are served from the last hosts seen`,
       lastRefresh: this.answeredAt,
       topics,
+      detail: `${this.registered.size} registrations of this host, ${this.view.size} topics looked up` + (up ? '' : '; serving the last hosts seen'),
     };
   }
 

@@ -3,7 +3,6 @@ import { basename, dirname } from 'node:path';
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
 import type { Matchmaker, MatchmakerStatus, Queue } from './types';
-import type { MatchmakerState } from '../status/types';
 import { bindingOf } from './topics';
 import { loadRingFile, type Ring } from './ring-file';
 import { RingFileError } from './errors';
@@ -82,27 +81,25 @@ export class RingMatchmaker implements Matchmaker {
     return this.reloading;
   }
 
-  describe(): MatchmakerState {
-    const hosts = new Set([...this.ring.topics.values()].flat());
-    return {
-      kind: this.kind,
-      backend: this.opts.ringfile,
-      reachable: true,
-      detail: `${this.ring.topics.size} topics, ${hosts.size} hosts, ${this.ring.servers.size} server names`,
-      warning: this.refused,
-    };
-  }
-
-  /** The ring file is the backend: "unreachable" while its last reload was refused (the previous ring still serves). */
+  /**
+   * The ring file is the backend: it does not serve while its last reload
+   * was refused, even though routing goes on from the previous ring - the
+   * file on disk is not what the daemon routes by, which the operator must fix.
+   */
   status(): MatchmakerStatus {
     const topics = new Map<string, number>();
-    for (const [topic, hosts] of this.ring.topics) topics.set(topic, hosts.length);
+    const hosts = new Set<string>();
+    for (const [topic, list] of this.ring.topics) {
+      topics.set(topic, list.length);
+      for (const h of list) hosts.add(h);
+    }
     return {
-      backend: 'ringfile',
+      backend: { name: 'ringfile', address: this.opts.ringfile },
       reachable: this.refused === null,
-      ...(this.refused !== null ? { problem: this.refused } : {}),
+      problem: this.refused,
       lastRefresh: this.loadedAt,
       topics,
+      detail: `${this.ring.topics.size} topics, ${hosts.size} hosts, ${this.ring.servers.size} server names`,
     };
   }
 

@@ -200,30 +200,25 @@ export class RegisteringClient {
     });
   }
 
-  /** Whether the service answered its last request; null before the first answer or failure. */
-  get reachable(): boolean | null {
-    return this.available;
-  }
-
-  /** Registrations of this daemon kept at the service. */
-  get registrations(): number {
-    return this.regs.size;
-  }
-
   /** False once the service failed to answer, until it answers again. */
   get down(): boolean {
     return this.available === false;
   }
 
-  /** The service is the backend; it keeps the view, so no topics here. */
+  /**
+   * The service is the backend; it keeps the view, so no topics here.
+   * Reachable null until its first answer or failure (the readiness check
+   * counts that as not ready: routing needs an answer first).
+   */
   status(): MatchmakerStatus {
-    const reachable = this.available === true;
+    const { service, endpoint } = this.opts;
     return {
-      backend: this.opts.service,
-      reachable,
-      ...(reachable ? {} : { problem: `the ${this.opts.service} service at ${this.opts.endpoint} ${this.available === null ? 'has not answered yet' : 'does not answer'}` }),
+      backend: { name: service, address: endpoint },
+      reachable: this.available,
+      problem: this.available === true ? null : `the ${service} service at ${endpoint} ${this.available === null ? 'has not answered yet' : 'does not answer'}`,
       lastRefresh: this.lastAnswer,
-      topics: new Map(),
+      topics: null,
+      detail: `${this.regs.size} registrations of this host`,
     };
   }
 

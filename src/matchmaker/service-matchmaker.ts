@@ -1,5 +1,4 @@
 import type { Matchmaker, MatchmakerStatus, Queue } from './types';
-import type { MatchmakerState } from '../status/types';
 import { bindingOf } from './topics';
 import { directedTopic, fanoutTopic } from '../wire/topic';
 import { RegisteringClient, type RegisteringOptions } from './service-client';
@@ -27,7 +26,7 @@ export abstract class ServiceMatchmaker implements Matchmaker {
   abstract readonly serverSource: string;
   protected readonly reg: RegisteringClient;
 
-  /** @param what the service as `describe()` names it (`broker service`). */
+  /** @param what the service as `status()` names it in its detail (`broker service`). */
   constructor(
     opts: RegisteringOptions,
     private readonly what: string,
@@ -47,7 +46,8 @@ export abstract class ServiceMatchmaker implements Matchmaker {
   }
 
   status(): MatchmakerStatus {
-    return this.reg.status();
+    const st = this.reg.status();
+    return { ...st, detail: `${this.what}; ${st.detail}` };
   }
 
   async queues(topic: string): Promise<Queue[]> {
@@ -57,16 +57,6 @@ export abstract class ServiceMatchmaker implements Matchmaker {
     const hosts = await this.reg.lookUp(async () => (await this.reg.client.request({ op: 'get_workers', topic: b.base })).hosts ?? []);
     const ft = fanoutTopic(b.base);
     return hosts.map((h) => ({ topic: directedTopic(ft, h), host: h }));
-  }
-
-  describe(): MatchmakerState {
-    return {
-      kind: this.kind,
-      backend: this.reg.client.endpoint,
-      reachable: this.reg.reachable,
-      detail: `${this.what}; ${this.reg.registrations} registrations of this host`,
-      warning: null,
-    };
   }
 
   register(topic: string, host: string): Promise<void> {

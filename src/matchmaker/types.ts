@@ -8,8 +8,6 @@
  * One module per kind (local.ts, stub.ts, ring.ts, fanout-ring.ts, broker.ts,
  * topic-scheduler.ts, redis.ts), chosen by `rpc_zmq_matchmaker` in factory.ts.
  */
-import type { MatchmakerState } from '../status/types';
-
 export interface Queue {
   /** Topic to put in frame 1. */
   topic: string;
@@ -17,21 +15,39 @@ export interface Queue {
   host: string;
 }
 
+/** What a matchmaker depends on: the ring file, Redis, or a broker-role daemon's service. */
+export interface MatchmakerBackend {
+  /** `ringfile`, `redis`, `broker`, `topic_scheduler` (the metrics' `backend` label). */
+  name: string;
+  /** Where: the ring file's path, Redis `host:port`, the service's endpoint (the `status` op's `backend`). */
+  address: string;
+}
+
 /**
- * What a matchmaker tells the metrics and the readiness check (read at
- * scrape / probe time, so it must be cheap and must not do I/O).
+ * A matchmaker's one state, read by `status` (src/status/reporter.ts), the
+ * metrics (src/metrics/state-metrics.ts) and the readiness check
+ * (src/daemon.ts), so none of them can disagree with another. Read at
+ * request / scrape / probe time: it must be cheap and must not do I/O.
  */
 export interface MatchmakerStatus {
-  /** What it depends on (`redis`, `broker`, `topic_scheduler`, `ringfile`). */
-  backend: string;
-  /** Whether that backend serves now; while false the matchmaker answers from its last good view, or fails look-ups. */
-  reachable: boolean;
-  /** Why not, in a few words, when unreachable. */
-  problem?: string;
+  /** Null when the kind depends on nothing (local, stub). */
+  backend: MatchmakerBackend | null;
+  /**
+   * Whether the backend serves now: Redis connected, the service answered
+   * its last request, the ring file accepted at its last (re)load. While
+   * false the matchmaker answers from its last good view (ring, Redis) or
+   * fails look-ups (services). Null without a backend, or before a service
+   * first answered or failed to.
+   */
+  reachable: boolean | null;
+  /** Why the backend does not serve, for operators; null when it does. */
+  problem: string | null;
   /** Clock time (ms since the epoch) of the last successful refresh: ring loaded, Redis answered, service probe answered; null if never. */
   lastRefresh: number | null;
-  /** Hosts known per base topic where it keeps a view (ring, redis); empty for the services, which keep none here. */
-  topics: ReadonlyMap<string, number>;
+  /** Hosts known per base topic where the kind keeps a view (ring, redis); null where it keeps none (services, local). */
+  topics: ReadonlyMap<string, number> | null;
+  /** One line for humans: topics known, registrations. */
+  detail: string;
 }
 
 export interface Matchmaker {
@@ -72,8 +88,6 @@ export interface Matchmaker {
   serverHosts(topic: string, server: string): Promise<string[]>;
   /** Re-read whatever can change live (ring file); called on SIGHUP. */
   reload?(): Promise<void>;
-  /** Its backend's state, for `nova-zmq-bridge status`; kinds without one may leave it out. */
-  describe?(): MatchmakerState;
-  /** Backend state for metrics and readiness; absent for matchmakers without a backend (local, stub). */
-  status?(): MatchmakerStatus;
+  /** Its state, the one source of `status`, the metrics and readiness (see {@link MatchmakerStatus}). */
+  status(): MatchmakerStatus;
 }

@@ -1,4 +1,4 @@
-import type { Matchmaker, Queue } from './types';
+import type { Matchmaker, MatchmakerStatus, Queue } from './types';
 
 /**
  * The matchmakers that send on this host's own knowledge (`local`, `stub`):
@@ -25,5 +25,10 @@ export abstract class UnregisteredMatchmaker implements Matchmaker {
 
   async serverHosts(_topic: string, _server: string): Promise<string[]> {
     return [];
+  }
+
+  /** No backend: nothing to be reachable or refreshed, no view of other hosts. */
+  status(): MatchmakerStatus {
+    return { backend: null, reachable: null, problem: null, lastRefresh: null, topics: null, detail: '' };
   }
 }

@@ -6,7 +6,7 @@
 import type { Counters } from './counters';
 import type { CallLatency } from './call-latency';
 import type { MatchmakerStatus } from '../matchmaker/types';
-import type { PeerState } from '../sender/peer-pool';
+import type { PeerSnapshot } from '../sender/peer-pool';
 import type { ReadinessReport } from '../health/readiness';
 
 /** An ipc outlet's queue (receiver/outlet.ts). */
@@ -42,9 +42,10 @@ export interface MetricsSources {
   /** Listeners those shims registered. */
   listeners(): number;
   outletQueues(): OutletQueue[];
-  peers(): PeerState[];
-  /** `rpc_zmq_matchmaker` kind, and its backend status (null: no backend). */
+  /** The sender's open connections (the same snapshots `status` reports). */
+  peers(): PeerSnapshot[];
+  /** `rpc_zmq_matchmaker` kind, and its status (the same `status` reports; `backend` null: none). */
   matchmakerKind: string;
-  matchmakerStatus(): MatchmakerStatus | null;
+  matchmakerStatus(): MatchmakerStatus;
   readiness(): ReadinessReport;
 }

@@ -42,7 +42,7 @@ const MS_PER_SECOND = 1_000;
 
 /** Peers worst first (not connected, then the deepest queue, then by name); the first `limit` by name, the rest summed. */
 function peerSeries(src: MetricsSources): { named: ReturnType<MetricsSources['peers']>; restQueued: number; rest: number } {
-  const peers = src.peers().sort((a, b) => Number(a.state === 'connected') - Number(b.state === 'connected') || b.queued - a.queued || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+  const peers = src.peers().sort((a, b) => Number(a.connection === 'connected') - Number(b.connection === 'connected') || b.queued - a.queued || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
   const named = peers.slice(0, DEFAULT_PEER_SERIES_LIMIT);
   let restQueued = 0;
   for (const p of peers.slice(DEFAULT_PEER_SERIES_LIMIT)) restQueued += p.queued;
@@ -117,10 +117,10 @@ export const STATE_METRICS: readonly StateMetricDecl[] = [
     name: METRIC_PREFIX + 'peers',
     type: 'gauge',
     labels: ['state'],
-    help: 'Peer connections of the sender by state: connected (ZMTP handshake done), connecting (not yet), disconnected (lost, reconnecting).',
+    help: 'Peer connections of the sender by state: connected (ZMTP handshake done), connecting (not yet), disconnected (lost, reconnecting); the `connection` of each peer in `status`.',
     read: (s) => {
       const n = { connected: 0, connecting: 0, disconnected: 0 };
-      for (const p of s.peers()) n[p.state]++;
+      for (const p of s.peers()) n[p.connection]++;
       return Object.entries(n).map(([state, value]) => ({ labels: { state }, value }));
     },
   },
@@ -141,23 +141,24 @@ export const STATE_METRICS: readonly StateMetricDecl[] = [
     type: 'gauge',
     labels: ['server'],
     help: `1 when the connection to a peer host is up (handshake done), 0 otherwise; the same ${DEFAULT_PEER_SERIES_LIMIT} peers as the send queue gauge.`,
-    read: (s) => peerSeries(s).named.map((p) => ({ labels: { server: p.host }, value: p.state === 'connected' ? 1 : 0 })),
+    read: (s) => peerSeries(s).named.map((p) => ({ labels: { server: p.host }, value: p.connection === 'connected' ? 1 : 0 })),
   },
   {
     name: METRIC_PREFIX + 'matchmaker_info',
     type: 'gauge',
     labels: ['kind', 'backend'],
     help: 'Always 1; the matchmaker (`rpc_zmq_matchmaker`) and what it depends on (`none` for local and stub).',
-    read: (s) => one(1, { kind: s.matchmakerKind, backend: s.matchmakerStatus()?.backend ?? 'none' }),
+    read: (s) => one(1, { kind: s.matchmakerKind, backend: s.matchmakerStatus().backend?.name ?? 'none' }),
   },
   {
     name: METRIC_PREFIX + 'matchmaker_backend_up',
     type: 'gauge',
     labels: [],
-    help: '1 while the matchmaker\'s backend (Redis, broker, topic scheduler, ring file) serves, 0 while not (a Redis matchmaker then answers from its last view). Absent without a backend.',
+    help: '1 while the matchmaker\'s backend (Redis, broker, topic scheduler, ring file) serves, 0 while not (a Redis matchmaker then answers from its last view, a ring matchmaker whose file was refused from the previous ring); `reachable` in `status`. Absent without a backend.',
     read: (s) => {
       const st = s.matchmakerStatus();
-      return st ? one(st.reachable ? 1 : 0) : [];
+      // A service that has not answered yet (reachable null) does not serve: 0, as /readyz says not ready.
+      return st.backend ? one(st.reachable === true ? 1 : 0) : [];
     },
   },
   {
@@ -166,8 +167,8 @@ export const STATE_METRICS: readonly StateMetricDecl[] = [
     labels: [],
     help: 'Unix time of the matchmaker\'s last successful refresh: ring file loaded, Redis answered, service probe answered. Absent until the first one.',
     read: (s) => {
-      const t = s.matchmakerStatus()?.lastRefresh;
-      return t === undefined || t === null ? [] : one(t / MS_PER_SECOND);
+      const t = s.matchmakerStatus().lastRefresh;
+      return t === null ? [] : one(t / MS_PER_SECOND);
     },
   },
   {
@@ -176,8 +177,8 @@ export const STATE_METRICS: readonly StateMetricDecl[] = [
     labels: [],
     help: 'Base topics the matchmaker keeps hosts for (ring file keys, topics looked up in Redis). Absent for matchmakers without such a view.',
     read: (s) => {
-      const st = s.matchmakerStatus();
-      return st && (st.backend === 'redis' || st.backend === 'ringfile') ? one(st.topics.size) : [];
+      const topics = s.matchmakerStatus().topics;
+      return topics ? one(topics.size) : [];
     },
   },
   {
@@ -186,10 +187,10 @@ export const STATE_METRICS: readonly StateMetricDecl[] = [
     labels: ['topic'],
     help: `Hosts the matchmaker knows per base topic (the ${DEFAULT_TOPIC_SERIES_LIMIT} topics with the most hosts; the rest summed as "${OTHER}").`,
     read: (s) => {
-      const st = s.matchmakerStatus();
-      if (!st) return [];
+      const topics = s.matchmakerStatus().topics;
+      if (!topics) return [];
       const v = new Map<string, number>();
-      for (const [topic, n] of st.topics) {
+      for (const [topic, n] of topics) {
         const t = topicLabels(topic, s.controlExchange).topic;
         v.set(t, (v.get(t) ?? 0) + n);
       }

@@ -20,7 +20,6 @@ import type { Counters } from '../metrics/counters';
 import { systemClock, type Clock, type Timer } from '../time/clock';
 import { PeerLimitError, QueueFullError, SendFailedError, SenderStoppedError } from './errors';
 import { tcpEndpoint } from '../wire/endpoints';
-import type { PeerState as PeerReport } from '../status/types';
 import type { SEND_KINDS } from '../metrics/catalogue';
 import type { SocketSecurity } from '../security/types';
 import { DEFAULT_MAX_PEERS } from '../config/options';
@@ -105,28 +104,53 @@ interface Item {
   reject: (e: Error) => void;
 }
 
-/** A peer connection as ZeroMQ reports it: handshake done, not (yet) connected, or lost. */
+/**
+ * A peer's tcp connection as ZeroMQ's monitor events report it: `connected`
+ * once the ZMTP handshake is done, `connecting` until the first one,
+ * `disconnected` after losing it (ZeroMQ reconnects by itself).
+ */
 export type PeerConnectionState = 'connecting' | 'connected' | 'disconnected';
 
-/** One peer connection, as the metrics see it. */
-export interface PeerState {
+/**
+ * Everything the daemon knows about one open peer connection, read at once:
+ * the one state both `status` (src/status/reporter.ts) and the metrics and
+ * systemd status line (src/metrics/state-metrics.ts, src/daemon.ts) are
+ * derived from, so they cannot disagree.
+ *
+ * Two facts, kept apart rather than merged into one "state": `connection`
+ * says whether the tcp connection is up (monitor events); the send figures
+ * say whether messages get through. They differ in useful ways - a
+ * connection can be up while messages time out (the peer stopped reading,
+ * its high-water mark is full), and one that never connects (firewall) shows
+ * `connecting` with failures piling up.
+ */
+export interface PeerSnapshot {
   host: string;
+  endpoint: string;
+  connection: PeerConnectionState;
   /** Messages waiting in this daemon's queue for the peer. */
   queued: number;
-  state: PeerConnectionState;
+  /** Messages handed to ZeroMQ / failed since the connection was opened. */
+  sent: number;
+  failed: number;
+  /** Clock time of the last hand-over / failure; null if none. */
+  lastSentAt: number | null;
+  lastFailedAt: number | null;
+  /** Why the last failure happened; null if none. */
+  lastFailure: string | null;
 }
 
 class Peer {
   readonly queue: Item[] = [];
   lastUsed: number;
-  /** For `status`: hand-overs and failures since the connection opened, and when the last of each happened (0: never). */
+  /** Hand-overs and failures since the connection opened, and when the last of each happened (0: never). */
   sentCount = 0;
   failedCount = 0;
   lastSentAt = 0;
   lastFailedAt = 0;
   lastFailure: string | null = null;
-  /** Follows the socket's monitor events (see PeerPool.peer). */
-  state: PeerConnectionState = 'connecting';
+  /** Follows the socket's monitor events (see PeerPool.open). */
+  connection: PeerConnectionState = 'connecting';
   private pumping = false;
   private closed = false;
   /** Replaced by a new connection (its peer's key changed): closes once its queue is sent. */
@@ -370,31 +394,25 @@ export class PeerPool {
     return [...this.peers.keys()];
   }
 
-  /** Every open peer connection with its queue depth and state (read at scrape time). */
-  peerStates(): PeerState[] {
-    return [...this.peers.values()].map((p) => ({ host: p.host, queued: p.queue.length, state: p.state }));
+  /** Every open peer connection's state (see {@link PeerSnapshot}); cheap, read at each scrape and `status`. */
+  snapshots(): PeerSnapshot[] {
+    const at = (t: number): number | null => (t === 0 ? null : t);
+    return [...this.peers.values()].map((p) => ({
+      host: p.host,
+      endpoint: p.endpoint,
+      connection: p.connection,
+      queued: p.queue.length,
+      sent: p.sentCount,
+      failed: p.failedCount,
+      lastSentAt: at(p.lastSentAt),
+      lastFailedAt: at(p.lastFailedAt),
+      lastFailure: p.lastFailure,
+    }));
   }
 
   /** Messages waiting for `host` (0 when no connection). */
   queued(host: string): number {
     return this.peers.get(host)?.queue.length ?? 0;
-  }
-
-  /** Each open connection's state for `status` (src/status/types.ts). */
-  describe(): PeerReport[] {
-    const now = this.clock.now();
-    const ago = (t: number): number | null => (t === 0 ? null : Math.max(0, Math.round((now - t) / 1000)));
-    return [...this.peers.values()].map((p) => ({
-      host: p.host,
-      endpoint: p.endpoint,
-      state: p.lastSentAt === 0 && p.lastFailedAt === 0 ? 'connecting' : p.lastFailedAt > p.lastSentAt ? 'down' : 'up',
-      queued: p.queue.length,
-      sent: p.sentCount,
-      failed: p.failedCount,
-      last_sent_s_ago: ago(p.lastSentAt),
-      last_failure_s_ago: ago(p.lastFailedAt),
-      last_failure: p.lastFailure,
-    }));
   }
 
   sent(item: Item): void {
@@ -457,9 +475,9 @@ export class PeerPool {
       throw new SendFailedError(host, `cannot connect to ${endpoint} (${(err as Error).message})`, { cause: err });
     }
     const p = new Peer(host, endpoint, sock, this, this.clock);
-    // Connection state for the metrics: events come only when the connection changes, never per message.
-    sock.events.on('handshake', () => (p.state = 'connected'));
-    sock.events.on('disconnect', () => (p.state = 'disconnected'));
+    // The connection's state: events come only when the connection changes, never per message.
+    sock.events.on('handshake', () => (p.connection = 'connected'));
+    sock.events.on('disconnect', () => (p.connection = 'disconnected'));
     this.peers.set(host, p);
     this.counters.inc('sender.peers.opened');
     this.log.debug({ peer: host, endpoint }, 'peer connection opened');

@@ -8,10 +8,9 @@ import type { BridgeConfig } from '../config/types';
 import type { Logger } from '../log';
 import type { Counters } from '../metrics/counters';
 import type { FrameSender } from './types';
-import { PeerPool, type PeerPoolOptions, type PeerState, type SendMeta } from './peer-pool';
+import { PeerPool, type PeerPoolOptions, type PeerSnapshot, type SendMeta } from './peer-pool';
 import { SenderStoppedError } from './errors';
 import type { Clock } from '../time/clock';
-import type { PeerState as PeerReport } from '../status/types';
 import type { SocketSecurity } from '../security/types';
 
 /** The part of the receiver the sender needs for the local short-circuit. */
@@ -119,14 +118,9 @@ export class Sender implements FrameSender {
     return this.pool.hosts();
   }
 
-  /** The open connections' states, for `status`. */
-  describePeers(): PeerReport[] {
-    return this.pool.describe();
-  }
-
-  /** Open peer connections with queue depth and state (metrics). */
-  peerStates(): PeerState[] {
-    return this.pool.peerStates();
+  /** The open connections' state, the one source of `status` and the metrics (see {@link PeerSnapshot}). */
+  peerSnapshots(): PeerSnapshot[] {
+    return this.pool.snapshots();
   }
 
   /** Messages waiting for a peer connection slot (`[zmq_bridge] max_peers` reached). */

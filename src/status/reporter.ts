@@ -6,11 +6,12 @@
  */
 import type { BridgeConfig } from '../config/types';
 import type { Counters } from '../metrics/counters';
-import type { Matchmaker } from '../matchmaker/types';
+import type { Matchmaker, MatchmakerStatus } from '../matchmaker/types';
+import type { PeerSnapshot } from '../sender/peer-pool';
 import type { Clock } from '../time/clock';
 import { IPC_FILE_PREFIX } from '../wire/topic';
 import type { DropTracker } from './drops';
-import type { DaemonStatus, OutletState, PeerState, TopicState } from './types';
+import type { DaemonStatus, MatchmakerState, OutletState, PeerState, TopicState } from './types';
 
 /** What the reporter reads; the daemon passes its parts (tests may pass anything with these methods). */
 export interface StatusSources {
@@ -20,9 +21,9 @@ export interface StatusSources {
   /** Clock time of the start; null before the daemon started. */
   startedAt: () => number | null;
   counters: Counters;
-  matchmaker: Pick<Matchmaker, 'kind' | 'describe'>;
+  matchmaker: Pick<Matchmaker, 'kind' | 'status'>;
   receiver: { readonly endpoint: string; outletStates(): OutletState[] };
-  sender: { describePeers(): PeerState[] };
+  sender: { peerSnapshots(): PeerSnapshot[] };
   registry: { readonly size: number; topics(): { topic: string; listeners: number; servers: string[]; notifyListeners: number }[] };
   server: { readonly path: string; readonly sessionCount: number };
   drops: DropTracker;
@@ -45,8 +46,11 @@ export class StatusReporter {
       config_files: [...config.sources],
       receiver: { endpoint: s.receiver.endpoint, ipc_dir: config.ipcDir },
       local_api: { socket: s.server.path, sessions: s.server.sessionCount, listeners: s.registry.size },
-      matchmaker: s.matchmaker.describe?.() ?? { kind: s.matchmaker.kind, backend: null, reachable: null, detail: '', warning: null },
-      peers: s.sender.describePeers().sort((a, b) => a.host.localeCompare(b.host)),
+      matchmaker: matchmakerState(s.matchmaker.kind, s.matchmaker.status()),
+      peers: s.sender
+        .peerSnapshots()
+        .map((p) => peerState(p, now))
+        .sort((a, b) => a.host.localeCompare(b.host)),
       topics: this.topics(),
       drops: s.drops.report(),
       counters: s.counters.snapshot(),
@@ -67,4 +71,25 @@ export class StatusReporter {
     }
     return [...byTopic.values()].sort((a, b) => a.topic.localeCompare(b.topic));
   }
+}
+
+/** The matchmaker's one status (what the metrics and `/readyz` read too) as the `status` op says it. */
+export function matchmakerState(kind: string, st: MatchmakerStatus): MatchmakerState {
+  return { kind, backend: st.backend?.address ?? null, reachable: st.reachable, detail: st.detail, warning: st.problem };
+}
+
+/** A peer's snapshot (what the metrics read too) as the `status` op says it: clock times become ages in seconds. */
+export function peerState(p: PeerSnapshot, now: number): PeerState {
+  const ago = (t: number | null): number | null => (t === null ? null : Math.max(0, Math.round((now - t) / 1000)));
+  return {
+    host: p.host,
+    endpoint: p.endpoint,
+    connection: p.connection,
+    queued: p.queued,
+    sent: p.sent,
+    failed: p.failed,
+    last_sent_s_ago: ago(p.lastSentAt),
+    last_failure_s_ago: ago(p.lastFailedAt),
+    last_failure: p.lastFailure,
+  };
 }

@@ -4,35 +4,44 @@
  * daemon fills it (reporter.ts); `nova-zmq-bridge status` prints it and
  * judges it (src/cli/status-checks.ts); `--json` prints it as is.
  */
+import type { PeerConnectionState } from '../sender/peer-pool';
 
-/** How the matchmaker's backend looks from this daemon. */
+/**
+ * How the matchmaker's backend looks from this daemon: derived from the
+ * matchmaker's one status (`Matchmaker.status()`, src/matchmaker/types.ts),
+ * which the metrics and `/readyz` read too.
+ */
 export interface MatchmakerState {
   /** Canonical kind (`local`, `ring`, `redis`, ...). */
   kind: string;
   /** What it depends on: the ring file, `host:port` of Redis, the broker's endpoint; null when nothing. */
   backend: string | null;
-  /** Whether that backend answers (or loaded); null when the kind has no backend. */
+  /**
+   * Whether that backend serves now - the same fact as the
+   * `nova_zmq_bridge_matchmaker_backend_up` gauge and the `matchmaker`
+   * readiness check; false too for a ring file refused at its last reload.
+   * Null when the kind has no backend, or before the service first answered.
+   */
   reachable: boolean | null;
   /** One line for humans: topics known, registrations. */
   detail: string;
-  /** Something the operator should fix although routing goes on (e.g. a refused ring file reload); null when none. */
+  /** What the operator should fix (why the backend does not serve, e.g. a refused ring file reload); null when nothing. */
   warning: string | null;
 }
 
 /**
- * A peer connection's state, from what its last messages did (the sender
- * queues only on live connections, so a hand-over proves the connection):
- *  - `up`: the last message was handed over;
- *  - `down`: the last message could not be within `rpc_cast_timeout`;
- *  - `connecting`: messages wait and none was handed over or failed yet.
+ * An open peer connection (src/sender/peer-pool.ts PeerSnapshot). `connection`
+ * is the tcp connection as ZeroMQ reports it - the same as the metrics'
+ * `nova_zmq_bridge_peers{state}` and `peer_connected` - and the send figures
+ * say whether messages get through: a connection may be up while messages
+ * fail, or never connect while they pile up as failures.
  */
-export type PeerConnectionState = 'up' | 'down' | 'connecting';
-
 export interface PeerState {
   /** The peer's host name (as the matchmaker named it). */
   host: string;
   endpoint: string;
-  state: PeerConnectionState;
+  /** `connected` (handshake done), `connecting` (not yet), `disconnected` (lost, reconnecting). */
+  connection: PeerConnectionState;
   /** Messages waiting to be handed to ZeroMQ. */
   queued: number;
   /** Messages handed over / failed since the connection was opened. */

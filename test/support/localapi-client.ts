@@ -5,6 +5,7 @@
 import { createConnection, type Socket } from 'node:net';
 import { Packr, Unpackr } from 'msgpackr';
 import type { Delivery } from '../../src/localapi/protocol';
+import type { DaemonStatus } from '../../src/status/types';
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
@@ -172,6 +173,11 @@ export class LocalApiClient {
 
   async stats(): Promise<Record<string, number>> {
     return (await this.request({ op: 'stats' })).counters;
+  }
+
+  /** The `status` op's report (src/status/types.ts DaemonStatus). */
+  async status(): Promise<DaemonStatus> {
+    return (await this.request({ op: 'status' })).status as DaemonStatus;
   }
 
   close(): Promise<void> {
