@@ -223,6 +223,11 @@ export const COUNTER_CATALOGUE = {
     counts: 'ipc outlet sockets libzmq refused to create (out of sockets or file descriptors); the message is dropped (`receiver.dropped.outlet_limit`).',
     action: 'The socket budget is too small for what runs in the process: check LimitNOFILE and `[zmq_bridge] max_peers` / `max_ipc_outlets` (docs/scale.md).',
   },
+  'receiver.outlets.open_interrupted': {
+    unit: 'calls', component: 'receiver',
+    counts: 'libzmq calls setting up an ipc outlet socket that a signal interrupted (EINTR) and that were made again (src/util/interrupted.ts).',
+    action: 'None: each was retried. Many at once mean the daemon receives signals at a high rate (a profiler, a supervisor sending SIGHUP in a loop).',
+  },
   'receiver.ipc.stale_removed': {
     unit: 'sockets', component: 'receiver',
     counts: 'Stale ipc socket files (`zmq_topic_*`, owned by the daemon\'s user, that no process serves) removed at start-up, left by a daemon that did not stop cleanly.',
@@ -341,6 +346,11 @@ export const COUNTER_CATALOGUE = {
     unit: 'sockets', component: 'sender',
     counts: 'Peer sockets libzmq refused to create (out of sockets or file descriptors); the message waits for a free connection instead.',
     action: 'The socket budget is too small for what runs in the process: check LimitNOFILE and `[zmq_bridge] max_peers` / `max_ipc_outlets` (docs/scale.md).',
+  },
+  'sender.peers.open_interrupted': {
+    unit: 'calls', component: 'sender',
+    counts: 'libzmq calls setting up a peer connection (socket, monitor, connect) that a signal interrupted (EINTR) and that were made again (src/util/interrupted.ts).',
+    action: 'None: each was retried. Many at once mean the daemon receives signals at a high rate (a profiler, a supervisor sending SIGHUP in a loop).',
   },
 
   // reply waiter: calls made through the local API

@@ -55,6 +55,7 @@ export const PROMETHEUS_MAP: { readonly [P in CounterPattern]: MetricMapping } =
   'receiver.outlets.closed_idle': m('ipc_outlets_closed_total', { reason: 'idle' }),
   'receiver.outlets.evicted': m('ipc_outlets_closed_total', { reason: 'evicted' }),
   'receiver.outlets.open_failed': m('ipc_outlet_open_failures_total'),
+  'receiver.outlets.open_interrupted': m('ipc_outlet_open_interrupted_calls_total'),
   'receiver.ipc.stale_removed': m('ipc_stale_files_removed_total'),
   'receiver.dropped.outlet_limit': dropped('outlet_limit'),
   'receiver.dropped.outlet_evicted': dropped('outlet_evicted'),
@@ -78,6 +79,7 @@ export const PROMETHEUS_MAP: { readonly [P in CounterPattern]: MetricMapping } =
   'sender.peers.slot_waits': m('peer_slot_waits_total'),
   'sender.peer_limit': refused('peer_limit'),
   'sender.peers.open_failed': m('peer_connection_open_failures_total'),
+  'sender.peers.open_interrupted': m('peer_connection_open_interrupted_calls_total'),
   'sender.peers.closed_idle': m('peer_connections_closed_idle_total'),
 
   'replies.matched': m('rpc_client_replies_total'),

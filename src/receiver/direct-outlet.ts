@@ -4,6 +4,7 @@
  * the consumers connected to it.
  */
 import * as zmq from 'zeromq';
+import { retryInterrupted } from '../util/interrupted';
 import { Outlet, type OutletDeps } from './outlet';
 
 export class DirectOutlet extends Outlet {
@@ -12,7 +13,7 @@ export class DirectOutlet extends Outlet {
 
   constructor(topic: string, deps: OutletDeps) {
     super(topic, deps);
-    this.sock = new zmq.Push(deps.context ? { context: deps.context } : {});
+    this.sock = retryInterrupted(() => new zmq.Push(deps.context ? { context: deps.context } : {}), () => deps.counters.inc('receiver.outlets.open_interrupted'));
   }
 
   protected override mayDrainOnClose(): boolean {

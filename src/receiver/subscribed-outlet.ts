@@ -5,6 +5,7 @@
  * listens - which is what the fanout hold and the reply hold wait for.
  */
 import * as zmq from 'zeromq';
+import { retryInterrupted } from '../util/interrupted';
 import { Outlet, type OutletDeps } from './outlet';
 
 export abstract class SubscribedOutlet extends Outlet {
@@ -18,7 +19,7 @@ export abstract class SubscribedOutlet extends Outlet {
 
   constructor(topic: string, deps: OutletDeps) {
     super(topic, deps);
-    this.sock = new zmq.XPublisher(deps.context ? { context: deps.context } : {});
+    this.sock = retryInterrupted(() => new zmq.XPublisher(deps.context ? { context: deps.context } : {}), () => deps.counters.inc('receiver.outlets.open_interrupted'));
   }
 
   protected override afterBind(): void {

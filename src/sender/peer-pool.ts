@@ -24,6 +24,7 @@ import type { SEND_KINDS } from '../metrics/catalogue';
 import type { SocketSecurity } from '../security/types';
 import { DEFAULT_MAX_PEERS } from '../config/options';
 import { framesForZeroMq } from './outgoing';
+import { retryInterrupted } from '../util/interrupted';
 
 /** Max messages waiting per peer before new ones are refused with QUEUE_FULL. */
 export const DEFAULT_PEER_QUEUE_LIMIT = 10_000;
@@ -438,46 +439,47 @@ export class PeerPool {
   private open(host: string): Peer | null {
     if (this.peers.size >= this.maxPeers && !this.evictIdle()) return null;
     const o = this.opts;
+    const interrupted = () => this.counters.inc('sender.peers.open_interrupted');
     let sock: zmq.Push;
     try {
-      sock = new zmq.Push(o.context ? { context: o.context } : {});
+      sock = retryInterrupted(() => new zmq.Push(o.context ? { context: o.context } : {}), interrupted);
     } catch (err) {
       this.counters.inc('sender.peers.open_failed');
       this.log.error({ err, peer: host, open: this.peers.size }, 'cannot create a peer socket (out of sockets or file descriptors); the message waits for a free one');
       return null;
     }
-    sock.linger = o.lingerMs ?? DEFAULT_LINGER_MS;
-    sock.sendHighWaterMark = o.sendHighWaterMark ?? DEFAULT_SEND_HWM;
-    // Queue only on live connections: a dead peer must time out, not swallow messages.
-    sock.immediate = true;
-    sock.maxMessageSize = DEFAULT_PEER_MAX_INBOUND_BYTES;
-    sock.sendTimeout = o.castTimeoutMs;
-    sock.heartbeatInterval = o.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
-    sock.heartbeatTimeout = o.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
-    sock.heartbeatTimeToLive = o.heartbeatTtlMs ?? DEFAULT_HEARTBEAT_TTL_MS;
-    sock.reconnectInterval = DEFAULT_RECONNECT_INTERVAL_MS;
-    sock.reconnectMaxInterval = DEFAULT_RECONNECT_MAX_INTERVAL_MS;
-    let port = o.port;
+    let endpoint = '';
+    let p: Peer;
     try {
+      sock.linger = o.lingerMs ?? DEFAULT_LINGER_MS;
+      sock.sendHighWaterMark = o.sendHighWaterMark ?? DEFAULT_SEND_HWM;
+      // Queue only on live connections: a dead peer must time out, not swallow messages.
+      sock.immediate = true;
+      sock.maxMessageSize = DEFAULT_PEER_MAX_INBOUND_BYTES;
+      sock.sendTimeout = o.castTimeoutMs;
+      sock.heartbeatInterval = o.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+      sock.heartbeatTimeout = o.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
+      sock.heartbeatTimeToLive = o.heartbeatTtlMs ?? DEFAULT_HEARTBEAT_TTL_MS;
+      sock.reconnectInterval = DEFAULT_RECONNECT_INTERVAL_MS;
+      sock.reconnectMaxInterval = DEFAULT_RECONNECT_MAX_INTERVAL_MS;
       // Throws PeerKeyMissingError: nothing is ever sent to an untrusted host.
-      port = o.security?.client(sock, host, 'rpc').port ?? o.port;
+      const port = o.security?.client(sock, host, 'rpc').port ?? o.port;
+      endpoint = tcpEndpoint(host, port);
+      p = new Peer(host, endpoint, sock, this, this.clock);
+      // Connection state for the metrics: events come only when the connection changes, never per message.
+      const events = retryInterrupted(() => sock.events, interrupted);
+      events.on('handshake', () => (p.connection = 'connected'));
+      events.on('disconnect', () => (p.connection = 'disconnected'));
+      retryInterrupted(() => sock.connect(endpoint), interrupted);
     } catch (err) {
+      // Whatever failed after the socket existed, the socket goes with it: never a socket nobody owns.
       sock.close();
-      throw err;
-    }
-    const endpoint = tcpEndpoint(host, port);
-    try {
-      sock.connect(endpoint);
-    } catch (err) {
-      sock.close();
+      // Before the endpoint: an option or the peer's key (PeerKeyMissingError), thrown as it is.
+      if (endpoint === '') throw err;
       this.counters.inc('sender.cast.failed');
       this.log.error({ err, peer: host, endpoint }, 'cannot connect to peer: message refused');
       throw new SendFailedError(host, `cannot connect to ${endpoint} (${(err as Error).message})`, { cause: err });
     }
-    const p = new Peer(host, endpoint, sock, this, this.clock);
-    // The connection's state: events come only when the connection changes, never per message.
-    sock.events.on('handshake', () => (p.connection = 'connected'));
-    sock.events.on('disconnect', () => (p.connection = 'disconnected'));
     this.peers.set(host, p);
     this.counters.inc('sender.peers.opened');
     this.log.debug({ peer: host, endpoint }, 'peer connection opened');
