@@ -349,7 +349,7 @@ export const COUNTER_CATALOGUE = {
   },
   'sender.peers.open_interrupted': {
     unit: 'calls', component: 'sender',
-    counts: 'libzmq calls setting up a peer connection (socket, monitor, connect) that a signal interrupted (EINTR) and that were made again (src/util/interrupted.ts).',
+    counts: 'Peer connection set-ups (socket, monitor, connect) that a signal interrupted inside libzmq (EINTR) and that were made again with a new socket (src/util/interrupted.ts).',
     action: 'None: each was retried. Many at once mean the daemon receives signals at a high rate (a profiler, a supervisor sending SIGHUP in a loop).',
   },
 

@@ -79,7 +79,7 @@ export const PROMETHEUS_MAP: { readonly [P in CounterPattern]: MetricMapping } =
   'sender.peers.slot_waits': m('peer_slot_waits_total'),
   'sender.peer_limit': refused('peer_limit'),
   'sender.peers.open_failed': m('peer_connection_open_failures_total'),
-  'sender.peers.open_interrupted': m('peer_connection_open_interrupted_calls_total'),
+  'sender.peers.open_interrupted': m('peer_connection_open_interrupted_total'),
   'sender.peers.closed_idle': m('peer_connections_closed_idle_total'),
 
   'replies.matched': m('rpc_client_replies_total'),

@@ -438,52 +438,73 @@ export class PeerPool {
    */
   private open(host: string): Peer | null {
     if (this.peers.size >= this.maxPeers && !this.evictIdle()) return null;
-    const o = this.opts;
-    const interrupted = () => this.counters.inc('sender.peers.open_interrupted');
+    let stage: 'create' | 'configure' | 'connect' = 'create';
+    let endpoint = '';
+    let peer: Peer | undefined;
+    /**
+     * One attempt with a fresh socket. A signal can interrupt libzmq inside
+     * any of these calls (EINTR); the whole attempt is then made again with a
+     * new socket rather than the one call, because an interrupted
+     * `zmq_connect` may already have registered its endpoint (a second
+     * connect of that socket then fails with EADDRINUSE).
+     */
+    const attempt = (): zmq.Push => {
+      stage = 'create';
+      const sock = new zmq.Push(this.opts.context ? { context: this.opts.context } : {});
+      try {
+        stage = 'configure';
+        endpoint = this.configure(sock, host);
+        stage = 'connect';
+        // Connection state for the metrics: events come only when the connection changes, never per message.
+        const events = sock.events;
+        events.on('handshake', () => peer && (peer.connection = 'connected'));
+        events.on('disconnect', () => peer && (peer.connection = 'disconnected'));
+        sock.connect(endpoint);
+        return sock;
+      } catch (err) {
+        // Never a socket nobody owns.
+        sock.close();
+        throw err;
+      }
+    };
     let sock: zmq.Push;
     try {
-      sock = retryInterrupted(() => new zmq.Push(o.context ? { context: o.context } : {}), interrupted);
+      sock = retryInterrupted(attempt, () => this.counters.inc('sender.peers.open_interrupted'));
     } catch (err) {
-      this.counters.inc('sender.peers.open_failed');
-      this.log.error({ err, peer: host, open: this.peers.size }, 'cannot create a peer socket (out of sockets or file descriptors); the message waits for a free one');
-      return null;
-    }
-    let endpoint = '';
-    let p: Peer;
-    try {
-      sock.linger = o.lingerMs ?? DEFAULT_LINGER_MS;
-      sock.sendHighWaterMark = o.sendHighWaterMark ?? DEFAULT_SEND_HWM;
-      // Queue only on live connections: a dead peer must time out, not swallow messages.
-      sock.immediate = true;
-      sock.maxMessageSize = DEFAULT_PEER_MAX_INBOUND_BYTES;
-      sock.sendTimeout = o.castTimeoutMs;
-      sock.heartbeatInterval = o.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
-      sock.heartbeatTimeout = o.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
-      sock.heartbeatTimeToLive = o.heartbeatTtlMs ?? DEFAULT_HEARTBEAT_TTL_MS;
-      sock.reconnectInterval = DEFAULT_RECONNECT_INTERVAL_MS;
-      sock.reconnectMaxInterval = DEFAULT_RECONNECT_MAX_INTERVAL_MS;
-      // Throws PeerKeyMissingError: nothing is ever sent to an untrusted host.
-      const port = o.security?.client(sock, host, 'rpc').port ?? o.port;
-      endpoint = tcpEndpoint(host, port);
-      p = new Peer(host, endpoint, sock, this, this.clock);
-      // Connection state for the metrics: events come only when the connection changes, never per message.
-      const events = retryInterrupted(() => sock.events, interrupted);
-      events.on('handshake', () => (p.connection = 'connected'));
-      events.on('disconnect', () => (p.connection = 'disconnected'));
-      retryInterrupted(() => sock.connect(endpoint), interrupted);
-    } catch (err) {
-      // Whatever failed after the socket existed, the socket goes with it: never a socket nobody owns.
-      sock.close();
-      // Before the endpoint: an option or the peer's key (PeerKeyMissingError), thrown as it is.
-      if (endpoint === '') throw err;
+      if (stage === 'create') {
+        this.counters.inc('sender.peers.open_failed');
+        this.log.error({ err, peer: host, open: this.peers.size }, 'cannot create a peer socket (out of sockets or file descriptors); the message waits for a free one');
+        return null;
+      }
+      // While configuring: an option, or the peer's key (PeerKeyMissingError), thrown as it is.
+      if (stage === 'configure') throw err;
       this.counters.inc('sender.cast.failed');
       this.log.error({ err, peer: host, endpoint }, 'cannot connect to peer: message refused');
       throw new SendFailedError(host, `cannot connect to ${endpoint} (${(err as Error).message})`, { cause: err });
     }
-    this.peers.set(host, p);
+    peer = new Peer(host, endpoint, sock, this, this.clock);
+    this.peers.set(host, peer);
     this.counters.inc('sender.peers.opened');
     this.log.debug({ peer: host, endpoint }, 'peer connection opened');
-    return p;
+    return peer;
+  }
+
+  /** Set a new peer socket's options and security; returns the endpoint to connect to. */
+  private configure(sock: zmq.Push, host: string): string {
+    const o = this.opts;
+    sock.linger = o.lingerMs ?? DEFAULT_LINGER_MS;
+    sock.sendHighWaterMark = o.sendHighWaterMark ?? DEFAULT_SEND_HWM;
+    // Queue only on live connections: a dead peer must time out, not swallow messages.
+    sock.immediate = true;
+    sock.maxMessageSize = DEFAULT_PEER_MAX_INBOUND_BYTES;
+    sock.sendTimeout = o.castTimeoutMs;
+    sock.heartbeatInterval = o.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    sock.heartbeatTimeout = o.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
+    sock.heartbeatTimeToLive = o.heartbeatTtlMs ?? DEFAULT_HEARTBEAT_TTL_MS;
+    sock.reconnectInterval = DEFAULT_RECONNECT_INTERVAL_MS;
+    sock.reconnectMaxInterval = DEFAULT_RECONNECT_MAX_INTERVAL_MS;
+    // Throws PeerKeyMissingError: nothing is ever sent to an untrusted host.
+    return tcpEndpoint(host, o.security?.client(sock, host, 'rpc').port ?? o.port);
   }
 
   /** Forget the connections of `hosts`; each closes once its queue has left, the next message opens a new one. */

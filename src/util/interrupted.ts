@@ -6,8 +6,11 @@
  * the daemon - SIGHUP for a reload, SIGTERM, a profiler's SIGPROF - and
  * one landing while a peer connection or an ipc outlet is being set up must
  * not refuse the message that needed it. As with any interrupted system
- * call, the call is made again; each of these fails before it changes
- * anything, so a retry is safe.
+ * call, it is made again - but only a call that starts afresh: creating a
+ * socket is, while an interrupted `zmq_connect` may already have registered
+ * its endpoint (connecting that socket again fails with EADDRINUSE, seen at
+ * 1,000 peers under a profiler's SIGPROF), so a peer connection retries its
+ * whole set-up with a new socket (src/sender/peer-pool.ts).
  */
 
 /** Attempts after the first before an interruption is reported as the error it is. */
