@@ -16,6 +16,7 @@
  * functions are reused by `npm run bench`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { profilingNodeArgs } from './lib/daemon-args';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,10 +122,10 @@ function newestMtime(dir: string): number {
  * How to run the daemon: the compiled `dist/src/cli.js` (as deployed, so its
  * memory is what production sees) when it is at least as new as every file
  * under src/ (`npx tsc -p tsconfig.json`), else the sources through tsx.
- * `NZB_BENCH_DAEMON_NODE_ARGS` adds node flags (e.g. `--cpu-prof`).
+ * The profiling variables of bench/lib/daemon-args.ts add node flags.
  */
 export function benchDaemonCommand(root = join(__dirname, '..')): string[] {
-  const extra = (process.env.NZB_BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const extra = profilingNodeArgs();
   const compiled = join(root, 'dist', 'src', 'cli.js');
   if (existsSync(compiled) && statSync(compiled).mtimeMs >= newestMtime(join(root, 'src'))) return [...extra, compiled];
   return [...extra, '--import', 'tsx', join(root, 'src', 'cli.ts')];
