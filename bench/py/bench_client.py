@@ -141,17 +141,28 @@ class GcPauses:
 
 
 def watched(phase, watch, gcp, calls_of):
-    """Run ``phase()``; add the per-call CPU/scheduling of the watched processes and GC pauses."""
+    """Run ``phase(at_end)``; add the per-call CPU/scheduling of the watched processes and GC pauses.
+
+    The phase calls ``at_end()`` once its calls are done but before the
+    threads that made them exit: a thread's CPU time and context switches are
+    read from /proc/<pid>/task/<tid>, which is gone once the thread is.
+    """
     before = watch.snapshot()
+    after = {}
+
+    def at_end():
+        after.update(watch.snapshot())
+
     with gcp:
-        result = phase()
-    after = watch.snapshot()
+        result = phase(at_end)
+    if not after:
+        at_end()
     result["procs"] = ProcWatch.per_call(before, after, calls_of(result))
     result["gc"] = gcp.summary()
     return result
 
 
-def run_sequential(client, n, payload):
+def run_sequential(client, n, payload, at_end):
     errors = []
     latencies = []
     lost = 0
@@ -161,16 +172,20 @@ def run_sequential(client, n, payload):
         latencies.append(round(ms, 4))
         lost += 0 if ok else 1
     elapsed = time.perf_counter() - t0
+    at_end()
     return {"calls": n, "lost": lost, "elapsed_s": elapsed, "per_s": n / elapsed,
             "latencies_ms": latencies, "errors": errors[:5]}
 
 
-def run_concurrent(client, callers, per_caller, payload):
+def run_concurrent(client, callers, per_caller, payload, at_end):
     errors = []
     latencies = []
     lost = [0]
     lock = threading.Lock()
     barrier = threading.Barrier(callers + 1)
+    # The callers stay alive until at_end() has read their figures.
+    finished = threading.Barrier(callers + 1)
+    release = threading.Event()
 
     def caller(index):
         mine = []
@@ -183,15 +198,20 @@ def run_concurrent(client, callers, per_caller, payload):
         with lock:
             latencies.extend(mine)
             lost[0] += bad
+        finished.wait()
+        release.wait()
 
     threads = [threading.Thread(target=caller, args=(i,)) for i in range(callers)]
     for t in threads:
         t.start()
     barrier.wait()
     t0 = time.perf_counter()
+    finished.wait()
+    elapsed = time.perf_counter() - t0
+    at_end()
+    release.set()
     for t in threads:
         t.join()
-    elapsed = time.perf_counter() - t0
     total = callers * per_caller
     return {"calls": total, "callers": callers, "lost": lost[0], "elapsed_s": elapsed,
             "per_s": total / elapsed, "latencies_ms": latencies, "errors": errors[:5]}
@@ -236,10 +256,10 @@ def main():
             casts = None if args.no_casts else run_casts(client, r, args.casts, payload)
             doc["rounds"].append({
                 "casts": casts,
-                "sequential": watched(lambda: run_sequential(client, args.calls, payload),
+                "sequential": watched(lambda at_end: run_sequential(client, args.calls, payload, at_end),
                                       watch, gcp, lambda res: res["calls"]),
-                "concurrent": watched(lambda: run_concurrent(client, args.concurrency,
-                                                             args.calls_per_caller, payload),
+                "concurrent": watched(lambda at_end: run_concurrent(client, args.concurrency,
+                                                                    args.calls_per_caller, payload, at_end),
                                       watch, gcp, lambda res: res["calls"]),
             })
         doc["rounds_done_s"] = time.perf_counter() - t_ready
