@@ -59,28 +59,39 @@ export class ServerResolver {
   async resolve(topic: string, server: string): Promise<Resolution> {
     const wire = directedTopic(topic, server);
     if (this.o.listeners.hasServer(topic, server)) return this.done({ topic: wire, host: this.o.host }, 'local');
-    const tried = [`no listener named so on this host (${this.o.host})`];
 
+    // What each step found is kept as plain values and put into words only
+    // if every step fails: this runs for every directed message, and the
+    // refusal's explanation is for the rare message that is refused.
     const mm = this.o.matchmaker;
+    let matchmakerFailure: unknown = null;
     try {
-      const hosts = (await mm.serverHosts(topic, server)).filter((h) => !this.o.localNames.has(h));
-      if (hosts.length > 0) return this.done({ topic: wire, host: this.pick(wire, hosts) }, 'matchmaker');
-      tried.push(`matchmaker ${mm.kind}: ${mm.serverSource} name no host for it`);
+      const hosts = await mm.serverHosts(topic, server);
+      const remote = hosts.length === 0 ? hosts : hosts.filter((h) => !this.o.localNames.has(h));
+      if (remote.length > 0) return this.done({ topic: wire, host: this.pick(wire, remote) }, 'matchmaker');
     } catch (err) {
       // The directed path never depended on the matchmaker service: go on without it.
+      matchmakerFailure = err;
       this.o.counters.inc('localapi.route.matchmaker_failed');
       this.o.log.warn({ err, topic, server, matchmaker: mm.kind }, 'matchmaker could not resolve a server name; trying it as a host');
-      tried.push(`matchmaker ${mm.kind} did not answer (${(err as { code?: string }).code ?? (err as Error).message})`);
     }
 
     // The legacy reading: the name is a host. The matchmaker's directed
     // binding says which (the name itself, or this host for `stub`).
+    const notHosts: { host: string; why: string }[] = [];
     for (const q of await mm.queues(wire)) {
       if (this.o.localNames.has(q.host)) return this.done(q, 'host');
       const check = await this.o.hosts.check(q.host);
       if (check.ok) return this.done(q, 'host');
-      tried.push(`${JSON.stringify(q.host)} is not a host name (${check.why})`);
+      notHosts.push({ host: q.host, why: check.why });
     }
+    const tried = [
+      `no listener named so on this host (${this.o.host})`,
+      matchmakerFailure === null
+        ? `matchmaker ${mm.kind}: ${mm.serverSource} name no host for it`
+        : `matchmaker ${mm.kind} did not answer (${(matchmakerFailure as { code?: string }).code ?? (matchmakerFailure as Error).message})`,
+      ...notHosts.map((n) => `${JSON.stringify(n.host)} is not a host name (${n.why})`),
+    ];
     this.o.counters.inc('localapi.route.unknown_server');
     const err = new UnknownServerError(topic, server, tried);
     this.o.log.warn({ topic, server, tried }, 'directed target names no known server: refused');
