@@ -7,13 +7,13 @@
  * succeeded, else through tsx; their memory is sampled all along.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProcessRegistry, runToCompletion, type ManagedProcess } from './lib/procs';
 import { canConnect, pickPorts, waitFor } from './lib/net';
 import { RssSampler, type RssReport } from './lib/rss';
 import { parseTraceGc, type GcPause } from './lib/trace-gc';
-import { profilingNodeArgs } from './lib/daemon-args';
+import { compiledDaemonIsFresh, profilingNodeArgs } from './lib/daemon-args';
 import { REPO_ROOT, writeNovaConf, type E2ETarget } from './e2e';
 
 export const SERVER_HOST_ADDR = '127.0.0.2';
@@ -53,25 +53,14 @@ export function bridgeUnavailable(python: string): string | null {
  * daemons start without tsx's load cost. Returns how the daemon will run.
  */
 export async function buildDaemon(logFile: string): Promise<{ command: string[]; compiled: boolean; note: string }> {
-  if (existsSync(CLI_JS) && newestSourceMs(join(REPO_ROOT, 'src')) <= statSync(CLI_JS).mtimeMs) {
+  if (compiledDaemonIsFresh(REPO_ROOT)) {
     return { command: [process.execPath, CLI_JS], compiled: true, note: 'compiled (dist/ up to date)' };
   }
   const tsc = join(REPO_ROOT, 'node_modules', '.bin', 'tsc');
   const code = await runToCompletion(tsc, ['-p', 'tsconfig.json'], logFile, { cwd: REPO_ROOT });
   // tsc emits even when some file fails to type-check; use the output only if it is fresh.
-  const fresh = existsSync(CLI_JS) && statSync(CLI_JS).mtimeMs >= newestSourceMs(join(REPO_ROOT, 'src'));
-  if (fresh) return { command: [process.execPath, CLI_JS], compiled: true, note: code === 0 ? 'compiled' : `compiled (tsc exit ${code}, see ${logFile})` };
+  if (compiledDaemonIsFresh(REPO_ROOT)) return { command: [process.execPath, CLI_JS], compiled: true, note: code === 0 ? 'compiled' : `compiled (tsc exit ${code}, see ${logFile})` };
   return { command: [process.execPath, '--import', 'tsx', CLI_TS], compiled: false, note: `tsc failed (exit ${code}); running through tsx` };
-}
-
-function newestSourceMs(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestSourceMs(p));
-    else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
 }
 
 /** Node options of a bridge daemon: {@link DAEMON_NODE_FLAGS} and any profiling asked for. */

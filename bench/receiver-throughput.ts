@@ -16,8 +16,8 @@
  * functions are reused by `npm run bench`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { profilingNodeArgs } from './lib/daemon-args';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { compiledDaemonIsFresh, profilingNodeArgs } from './lib/daemon-args';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as zmq from 'zeromq';
@@ -107,17 +107,6 @@ export interface RunningDaemon {
   stop(): Promise<void>;
 }
 
-/** Newest modification time (ms) of the `.ts` files under `dir` (the rule bench/bridge.ts uses too). */
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
 /**
  * How to run the daemon: the compiled `dist/src/cli.js` (as deployed, so its
  * memory is what production sees) when it is at least as new as every file
@@ -126,8 +115,7 @@ function newestMtime(dir: string): number {
  */
 export function benchDaemonCommand(root = join(__dirname, '..')): string[] {
   const extra = profilingNodeArgs();
-  const compiled = join(root, 'dist', 'src', 'cli.js');
-  if (existsSync(compiled) && statSync(compiled).mtimeMs >= newestMtime(join(root, 'src'))) return [...extra, compiled];
+  if (compiledDaemonIsFresh(root)) return [...extra, join(root, 'dist', 'src', 'cli.js')];
   return [...extra, '--import', 'tsx', join(root, 'src', 'cli.ts')];
 }
 
